@@ -1,0 +1,5 @@
+#include <iostream>
+#include "actlab/activation.hpp"
+int main() {
+  for (const auto& a : actlab::catalogue()) std::cout << a.name << "\n";
+}

@@ -1,0 +1,3 @@
+#include <gtest/gtest.h>
+#include "actlab/activation.hpp"
+TEST(Catalogue, HasEveryRow) { EXPECT_EQ(actlab::catalogue().size(), actlab::kActivationCount); }

@@ -1,0 +1,45 @@
+// Helpers shared by the tests: error in ULP, input sweeps, and running the CLI.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "actlab/activation.hpp"
+
+namespace actlab::test {
+
+// Spacing of float32 numbers at |r| (2^-149 in the denormal range). Infinite r gives
+// infinity.
+double float_ulp_at(double r);
+
+// Error of a float32 result `y` against the double `reference`, in ULPs of
+// max(|reference|, floor). Both NaN counts as 0; NaN against a number, or infinities of
+// different sign, count as +inf; equal infinities count as 0.
+double ulp_error(float y, double reference, double floor = 0);
+
+// The dense sweep of the tests: every 1/1024 step over [−150, 150] (307,201 points),
+// plus the extremes and special values (±0, ±denormals, ±FLT_MIN, ±FLT_MAX, ±inf) and a
+// band of tiny magnitudes where cancellations show up.
+std::vector<float> dense_sweep();
+// The special values alone.
+std::vector<float> special_values();
+
+// A copy of `act` whose parameters are rounded to float, the values the float kernels
+// actually use, so that the reference answers the same question.
+Activation with_float_params(const Activation& act);
+
+// Every parameter setting the tests visit for one activation: the defaults, plus each
+// parameter moved to a couple of other valid values (kept consistent with constraints).
+std::vector<Activation> parameter_settings(ActivationId id);
+
+struct ProcessResult {
+  int exit_code = -1;
+  std::string out;  // standard output
+  std::string err;  // standard error
+};
+// Runs a shell command line, capturing both streams.
+ProcessResult run_command(const std::string& command_line);
+// Runs the actlab CLI with the arguments (already shell-quoted where needed).
+ProcessResult run_cli(const std::string& arguments);
+
+}  // namespace actlab::test
