@@ -74,8 +74,9 @@ std::string format_number(double v) {
 }
 
 std::string describe_interval(const ParamSpec& p) {
-  return std::string(p.min_open ? "(" : "[") + format_number(p.min) + ", " +
-         format_number(p.max) + (p.max_open ? ")" : "]");
+  // Infinite ends are always open.
+  return std::string(p.min_open || p.min == -kInf ? "(" : "[") + format_number(p.min) + ", " +
+         format_number(p.max) + (p.max_open || p.max == kInf ? ")" : "]");
 }
 
 }  // namespace
