@@ -54,7 +54,11 @@ constexpr double kDoubleEps = 0x1p-52;
 // and the worst one is printed ("torch f64 imprecise"), so nothing passes unseen.
 constexpr double kRelTol = 1e-12;
 constexpr double kAllowanceEps = 8;
-constexpr std::size_t kMaxPrinted = 6;
+// Failures printed per activation; ACTLAB_TORCH_ORACLE_PRINT=n prints n.
+std::size_t max_printed() {
+  const char* n = std::getenv("ACTLAB_TORCH_ORACLE_PRINT");
+  return n != nullptr ? static_cast<std::size_t>(std::strtoul(n, nullptr, 10)) : 6;
+}
 
 // ---------------------------------------------------------------------------- inputs
 
@@ -731,7 +735,7 @@ TEST_F(TorchOracle, ReferenceMatchesTorchFloat64) {
     try {
       ref = run_reference(c);
     } catch (const std::exception& e) {
-      if (++failure_counts[name] <= kMaxPrinted) {
+      if (++failure_counts[name] <= max_printed()) {
         failures[name].push_back(label(c) + ": actlab::reference threw: " + e.what());
       }
       continue;
@@ -760,7 +764,7 @@ TEST_F(TorchOracle, ReferenceMatchesTorchFloat64) {
           }
         }
         if (!close(got[i], e.value, kRelTol, e.allowance)) {
-          if (++failure_counts[name] <= kMaxPrinted) {
+          if (++failure_counts[name] <= max_printed()) {
             failures[name].push_back(std::string(what) + " of " + label(c) + " at " +
                                      where_in(c, output, i) + ": expected " + number(e.value) +
                                      (e.defect != nullptr
@@ -827,7 +831,7 @@ TEST_F(TorchOracle, KernelsWithinUlpBoundOfTorchFloat64) {
       k = run_kernels(c);
       ref = run_reference(c);
     } catch (const std::exception& e) {
-      if (++failure_counts[name] <= kMaxPrinted) {
+      if (++failure_counts[name] <= max_printed()) {
         failures[name].push_back(label(c) + ": actlab threw: " + e.what());
       }
       continue;
@@ -876,7 +880,7 @@ TEST_F(TorchOracle, KernelsWithinUlpBoundOfTorchFloat64) {
           s.torch32_worst[o] =
               at + ": torch f32 " + number(torch32[i]) + ", expected " + number(expected32);
         }
-        if (!(ulp <= limit) && ++failure_counts[name] <= kMaxPrinted) {
+        if (!(ulp <= limit) && ++failure_counts[name] <= max_printed()) {
           failures[name].push_back(std::string(o == 0 ? "forward" : "gradient") + " of " + at +
                                    ": expected " + number(e.value) + ", kernel " + number(got[i]) +
                                    " (" + number(ulp) + " ULP, bound " + number(limit) +
