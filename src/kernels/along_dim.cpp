@@ -1,0 +1,410 @@
+// The portable float32 kernels of the activations that mix values along one dimension:
+// softmax, log_softmax, softmin (temperature T), glu and maxout. The array is
+// outer × size × inner (actlab::split_at_dim); a "line" is the `size` elements at one
+// (outer, inner) position, `inner` apart.
+//
+// Accuracy: x_k − max is carried exactly (two-sum) and divided by T with its remainder, so
+// e^((x_k − m)/T) keeps ≤ 1 ULP even where the difference is large (plain float loses
+// |x_k − m|·2^-24 relative: 8 ULP at a difference of 13); sums are compensated.
+#include "kernels/along_dim.hpp"
+
+#include <cmath>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "actlab/error.hpp"
+#include "actlab/shape.hpp"
+#include "kernels/checks.hpp"
+#include "kernels/float_math.hpp"
+
+namespace actlab::kernels::detail {
+namespace {
+
+// Element k of the line at (o, i) of an outer × size × inner array.
+struct Line {
+  std::size_t base;
+  std::size_t stride;
+  std::size_t at(std::size_t k) const { return base + k * stride; }
+};
+
+template <class Body>
+void for_each_line(const DimSplit& split, Body body) {
+  for (std::size_t o = 0; o < split.outer; ++o) {
+    for (std::size_t i = 0; i < split.inner; ++i) {
+      body(Line{o * split.size * split.inner + i, split.inner});
+    }
+  }
+}
+
+// ---------------------------------------------------------------- softmax family
+
+// (v − m)/T as hi + lo, v = ±x: v − m exactly by two-sum, then the quotient and its
+// remainder (v − m − q·T is exact by fma).
+struct Shifted {
+  float hi;
+  float lo;
+};
+Shifted shifted(float v, float m, float temperature) {
+  const float d = v - m;
+  const float d_lo = finite_or_zero(sum_error(v, -m, d));
+  const float q = d / temperature;
+  const float r = -product_error(q, temperature, d);
+  return {q, finite_or_zero((r + d_lo) / temperature)};
+}
+
+// e^(hi + lo) ≈ e^hi·(1 + lo).
+float exp_shifted(const Shifted& s) {
+  const float e = std::exp(s.hi);
+  return e + e * s.lo;
+}
+
+// The maximum of sign·x over the line and the first index holding it (−inf and index 0
+// when the line holds only −inf or NaN: the result is then NaN, as in PyTorch).
+struct Max {
+  float value;
+  std::size_t index;
+};
+Max line_max(std::span<const float> src, const Line& line, std::size_t size, float sign) {
+  Max m{-kInfF, 0};
+  for (std::size_t k = 0; k < size; ++k) {
+    const float v = sign * src[line.at(k)];
+    if (v > m.value) m = {v, k};
+  }
+  return m;
+}
+
+// y = softmax(sign·x/T): sign = 1 for softmax, −1 for softmin. dst may alias src. Each
+// e_k = e^(hi + lo) and the sum are kept as hi + lo pairs (e_k's lo in `lo`), so y_k is
+// rounded about once after exp.
+void softmax_forward(const DimSplit& split, float sign, float temperature,
+                     std::span<const float> src, std::span<float> dst) {
+  std::vector<float> lo(split.size);
+  for_each_line(split, [&](const Line& line) {
+    const float m = line_max(src, line, split.size, sign).value;
+    CompensatedSum sum;
+    for (std::size_t k = 0; k < split.size; ++k) {
+      const Shifted s = shifted(sign * src[line.at(k)], m, temperature);
+      const float e = std::exp(s.hi);
+      dst[line.at(k)] = e;
+      lo[k] = e * s.lo;
+      sum.add(e);
+      sum.add(lo[k]);
+    }
+    const float total = sum.value();
+    const float total_lo = sum.value_lo();
+    for (std::size_t k = 0; k < split.size; ++k) {
+      dst[line.at(k)] = divide_pairs(dst[line.at(k)], lo[k], total, total_lo);
+    }
+  });
+}
+
+// From the output y: dx_k = (sign/T)·y_k·(dy_k − Σ_j dy_j·y_j). The dot product (exact
+// products, compensated sum), the difference and the product are carried as hi + lo and
+// rounded once at the division by T. diff_src may alias diff_dst.
+void softmax_backward(const DimSplit& split, float sign, float temperature,
+                      std::span<const float> y, std::span<const float> diff_dst,
+                      std::span<float> diff_src) {
+  for_each_line(split, [&](const Line& line) {
+    CompensatedSum dot;
+    for (std::size_t k = 0; k < split.size; ++k) {
+      const float dy = diff_dst[line.at(k)];
+      const float yk = y[line.at(k)];
+      const float p = dy * yk;
+      dot.add(p);
+      dot.add(finite_or_zero(product_error(dy, yk, p)));
+    }
+    const float d = dot.value();
+    const float d_lo = dot.value_lo();
+    for (std::size_t k = 0; k < split.size; ++k) {
+      const std::size_t at = line.at(k);
+      const float dy = diff_dst[at];
+      const float g = dy - d;
+      const float g_lo = sum_error(dy, -d, g) - d_lo;
+      const float p = y[at] * g;
+      const float p_lo = product_error(y[at], g, p) + y[at] * g_lo;
+      diff_src[at] = sign * divide_pairs(p, finite_or_zero(p_lo), temperature, 0.0f);
+    }
+  });
+}
+
+// y_k = (x_k/T − m) − log Σ_j e^(x_j/T − m). The sum is 1 + t, t the terms other than the
+// maximum's, so log1p(t) keeps the maximum's y ≈ −t accurate when t is tiny.
+void log_softmax_forward(const DimSplit& split, float temperature, std::span<const float> src,
+                         std::span<float> dst) {
+  for_each_line(split, [&](const Line& line) {
+    const Max m = line_max(src, line, split.size, 1);
+    CompensatedSum others;
+    for (std::size_t k = 0; k < split.size; ++k) {
+      if (k != m.index) others.add(exp_shifted(shifted(src[line.at(k)], m.value, temperature)));
+    }
+    // log1p(t + t_lo) ≈ log1p(t) + t_lo/(1 + t)
+    const float t = others.value();
+    const float log_sum = std::log1p(t);
+    const float log_sum_lo = others.value_lo() / (1 + t);
+    for (std::size_t k = 0; k < split.size; ++k) {
+      const Shifted s = shifted(src[line.at(k)], m.value, temperature);
+      const float y = s.hi - log_sum;  // both terms ≤ 0: no cancellation
+      dst[line.at(k)] = y + (sum_error(s.hi, -log_sum, y) + s.lo - log_sum_lo);
+    }
+  });
+}
+
+// From the output y: dx_k = (dy_k − e^(y_k)·Σ_j dy_j)/T, the sum, product and difference
+// carried as hi + lo and rounded once at the division by T. diff_src may alias diff_dst.
+void log_softmax_backward(const DimSplit& split, float temperature, std::span<const float> y,
+                          std::span<const float> diff_dst, std::span<float> diff_src) {
+  for_each_line(split, [&](const Line& line) {
+    CompensatedSum sum;
+    for (std::size_t k = 0; k < split.size; ++k) sum.add(diff_dst[line.at(k)]);
+    const float s = sum.value();
+    const float s_lo = sum.value_lo();
+    for (std::size_t k = 0; k < split.size; ++k) {
+      const std::size_t at = line.at(k);
+      const float dy = diff_dst[at];
+      const float p = std::exp(y[at]);
+      const float m = p * s;
+      const float m_lo = product_error(p, s, m) + p * s_lo;
+      const float g = dy - m;
+      const float g_lo = sum_error(dy, -m, g) - m_lo;
+      diff_src[at] = divide_pairs(g, finite_or_zero(g_lo), temperature, 0.0f);
+    }
+  });
+}
+
+// ---------------------------------------------------------------- glu
+
+// y = a·σ(b), x = [a, b] split in halves along dim; y has half the size along dim.
+void glu_forward(const DimSplit& split, std::span<const float> src, std::span<float> dst) {
+  const std::size_t half = split.size / 2;
+  for (std::size_t o = 0; o < split.outer; ++o) {
+    for (std::size_t k = 0; k < half; ++k) {
+      const float* a = &src[(o * split.size + k) * split.inner];
+      const float* b = &src[(o * split.size + half + k) * split.inner];
+      float* y = &dst[(o * half + k) * split.inner];
+      for (std::size_t i = 0; i < split.inner; ++i) y[i] = times_sigmoid(a[i], b[i], 0.0f);
+    }
+  }
+}
+
+// dy·a·σ'(b), σ'(b) = e/(1 + e)², e = e^(−|b|) (no cancellation of 1 − σ), with dy·a,
+// 1 + e and its square carried as hi + lo and one division (4.4 ULP rounded step by step).
+// Beyond |b| = 64, σ'(b) = e to float precision and times_exp keeps dy·a·e^(−|b|) from
+// passing through a denormal.
+float times_sigmoid_slope(float dy, float a, float b) {
+  const float m = dy * a;
+  const float m_lo = finite_or_zero(product_error(dy, a, m));
+  if (-std::fabs(b) < kExpTail) return times_exp(m, -std::fabs(b), m_lo);
+  const float e = std::exp(-std::fabs(b));
+  const float n = m * e;
+  const float n_lo = product_error(m, e, n) + m_lo * e;
+  const float s = 1 + e;
+  const float s_lo = fast_sum_error(1.0f, e, s);
+  const float d = s * s;
+  const float d_lo = product_error(s, s, d) + 2 * s * s_lo;
+  return divide_pairs(n, finite_or_zero(n_lo), d, d_lo);
+}
+
+// From the input: da = dy·σ(b), db = dy·a·σ'(b).
+void glu_backward(const DimSplit& split, std::span<const float> src,
+                  std::span<const float> diff_dst, std::span<float> diff_src) {
+  const std::size_t half = split.size / 2;
+  for (std::size_t o = 0; o < split.outer; ++o) {
+    for (std::size_t k = 0; k < half; ++k) {
+      const std::size_t a_at = (o * split.size + k) * split.inner;
+      const std::size_t b_at = (o * split.size + half + k) * split.inner;
+      const std::size_t y_at = (o * half + k) * split.inner;
+      for (std::size_t i = 0; i < split.inner; ++i) {
+        const float dy = diff_dst[y_at + i];
+        const float a = src[a_at + i];
+        const float b = src[b_at + i];
+        diff_src[a_at + i] = times_sigmoid(dy, b, 0.0f);
+        diff_src[b_at + i] = times_sigmoid_slope(dy, a, b);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- maxout
+
+// The first maximal element of a group of `pieces` (a NaN counts as maximal, so the first
+// NaN wins and propagates, as in torch.amax).
+std::size_t first_max(const float* x, std::size_t pieces, std::size_t stride) {
+  std::size_t best = 0;
+  for (std::size_t p = 1; p < pieces; ++p) {
+    if (std::isnan(x[best * stride])) break;
+    const float v = x[p * stride];
+    if (std::isnan(v) || v > x[best * stride]) best = p;
+  }
+  return best;
+}
+
+// y_j = max(x_{jk}, …, x_{jk+k−1}) along dim.
+void maxout_forward(const DimSplit& split, std::size_t pieces, std::span<const float> src,
+                    std::span<float> dst) {
+  const std::size_t groups = split.size / pieces;
+  for (std::size_t o = 0; o < split.outer; ++o) {
+    for (std::size_t j = 0; j < groups; ++j) {
+      for (std::size_t i = 0; i < split.inner; ++i) {
+        const float* x = &src[(o * split.size + j * pieces) * split.inner + i];
+        dst[(o * groups + j) * split.inner + i] =
+            x[first_max(x, pieces, split.inner) * split.inner];
+      }
+    }
+  }
+}
+
+// From the input: dy_j flows to the first maximal input of group j, 0 to the others.
+void maxout_backward(const DimSplit& split, std::size_t pieces, std::span<const float> src,
+                     std::span<const float> diff_dst, std::span<float> diff_src) {
+  const std::size_t groups = split.size / pieces;
+  for (std::size_t o = 0; o < split.outer; ++o) {
+    for (std::size_t j = 0; j < groups; ++j) {
+      for (std::size_t i = 0; i < split.inner; ++i) {
+        const std::size_t first = (o * split.size + j * pieces) * split.inner + i;
+        const std::size_t winner = first_max(&src[first], pieces, split.inner);
+        const float dy = diff_dst[(o * groups + j) * split.inner + i];  // read before writing
+        for (std::size_t p = 0; p < pieces; ++p) {
+          diff_src[first + p * split.inner] = p == winner ? dy : 0.0f;
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- dispatch
+
+DimSplit split_of(const Activation& act, std::span<const std::size_t> shape) {
+  return split_at_dim(shape, static_cast<int>(act.get("dim")));
+}
+
+float temperature_of(const Activation& act) { return static_cast<float>(act.get("temperature")); }
+
+std::size_t pieces_of(const Activation& act) { return static_cast<std::size_t>(act.get("pieces")); }
+
+[[noreturn]] void throw_elementwise(const Activation& act, std::string_view function) {
+  std::string message = context(function, act.name());
+  message.append(": '").append(act.name()).append("' is elementwise, not along a dimension");
+  throw Error(ErrorCode::kInvalidArgument, message);
+}
+
+}  // namespace
+
+void along_dim_forward(const Activation& act, std::span<const std::size_t> shape,
+                       std::span<const float> src, std::span<float> dst) {
+  const Shape out_shape = output_shape(act, shape);  // throws for a bad dim or size
+  require_size("forward", act.name(), "src", src.size(),
+               std::string("shape ").append(shape_text(shape)), element_count(shape));
+  require_size("forward", act.name(), "dst", dst.size(),
+               std::string("the output shape ").append(shape_text(out_shape)),
+               element_count(out_shape));
+  using A = ActivationId;
+  switch (act.id()) {
+    case A::kSoftmax:
+      return softmax_forward(split_of(act, shape), 1, temperature_of(act), src, dst);
+    case A::kSoftmin:
+      return softmax_forward(split_of(act, shape), -1, temperature_of(act), src, dst);
+    case A::kLogSoftmax:
+      return log_softmax_forward(split_of(act, shape), temperature_of(act), src, dst);
+    case A::kGlu:
+      return glu_forward(split_of(act, shape), src, dst);
+    case A::kMaxout:
+      return maxout_forward(split_of(act, shape), pieces_of(act), src, dst);
+    case A::kBinaryStep:
+    case A::kIdentity:
+    case A::kSigmoid:
+    case A::kHardSigmoid:
+    case A::kLogSigmoid:
+    case A::kTanh:
+    case A::kHardTanh:
+    case A::kRelu:
+    case A::kRelu6:
+    case A::kLeakyRelu:
+    case A::kPrelu:
+    case A::kRrelu:
+    case A::kThreshold:
+    case A::kElu:
+    case A::kCelu:
+    case A::kSelu:
+    case A::kExponential:
+    case A::kGelu:
+    case A::kGeluTanh:
+    case A::kSilu:
+    case A::kHardswish:
+    case A::kMish:
+    case A::kSoftplus:
+    case A::kSquareplus:
+    case A::kSparsePlus:
+    case A::kSoftsign:
+    case A::kSoftshrink:
+    case A::kHardshrink:
+    case A::kTanhshrink:
+      throw_elementwise(act, "forward");
+  }
+}
+
+void along_dim_backward(const Activation& act, std::span<const std::size_t> shape,
+                        std::span<const float> saved, std::span<const float> diff_dst,
+                        std::span<float> diff_src) {
+  const Shape out_shape = output_shape(act, shape);
+  const bool from_output = act.info().backward_from == BackwardFrom::kOutput;
+  const std::span<const std::size_t> saved_shape =
+      from_output ? std::span<const std::size_t>(out_shape) : shape;
+  require_size("backward", act.name(), from_output ? "saved (the output)" : "saved (the input)",
+               saved.size(), std::string("shape ").append(shape_text(saved_shape)),
+               element_count(saved_shape));
+  require_size("backward", act.name(), "diff_dst", diff_dst.size(),
+               std::string("the output shape ").append(shape_text(out_shape)),
+               element_count(out_shape));
+  require_size("backward", act.name(), "diff_src", diff_src.size(),
+               std::string("shape ").append(shape_text(shape)), element_count(shape));
+  using A = ActivationId;
+  switch (act.id()) {
+    case A::kSoftmax:
+      return softmax_backward(split_of(act, shape), 1, temperature_of(act), saved, diff_dst,
+                              diff_src);
+    case A::kSoftmin:
+      return softmax_backward(split_of(act, shape), -1, temperature_of(act), saved, diff_dst,
+                              diff_src);
+    case A::kLogSoftmax:
+      return log_softmax_backward(split_of(act, shape), temperature_of(act), saved, diff_dst,
+                                  diff_src);
+    case A::kGlu:
+      return glu_backward(split_of(act, shape), saved, diff_dst, diff_src);
+    case A::kMaxout:
+      return maxout_backward(split_of(act, shape), pieces_of(act), saved, diff_dst, diff_src);
+    case A::kBinaryStep:
+    case A::kIdentity:
+    case A::kSigmoid:
+    case A::kHardSigmoid:
+    case A::kLogSigmoid:
+    case A::kTanh:
+    case A::kHardTanh:
+    case A::kRelu:
+    case A::kRelu6:
+    case A::kLeakyRelu:
+    case A::kPrelu:
+    case A::kRrelu:
+    case A::kThreshold:
+    case A::kElu:
+    case A::kCelu:
+    case A::kSelu:
+    case A::kExponential:
+    case A::kGelu:
+    case A::kGeluTanh:
+    case A::kSilu:
+    case A::kHardswish:
+    case A::kMish:
+    case A::kSoftplus:
+    case A::kSquareplus:
+    case A::kSparsePlus:
+    case A::kSoftsign:
+    case A::kSoftshrink:
+    case A::kHardshrink:
+    case A::kTanhshrink:
+      throw_elementwise(act, "backward");
+  }
+}
+
+}  // namespace actlab::kernels::detail
