@@ -78,7 +78,7 @@ enum class ParamConstraint : std::uint8_t {
 
 // Error bound of a float32 kernel against the double reference, in units of the float
 // spacing at max(|reference|, floor). A floor > 0 is used where the value crosses zero at
-// a point no float can hold (e.g. silu' near x = -2.4), so relative error is meaningless
+// a point no float can hold (e.g. silu' near x = −1.28), so relative error is meaningless
 // there; docs/conventions.md explains each floor.
 struct UlpBound {
   double forward = 1;

@@ -38,8 +38,8 @@ void prelu_backward(std::span<const float> slopes, std::span<const std::size_t> 
                     std::span<const float> src, std::span<const float> diff_dst,
                     std::span<float> diff_src, std::span<float> diff_slopes);
 
-// RReLU in training mode: each element with x < 0 gets its own slope drawn from
-// U(lower, upper); elements with x ≥ 0 get slope 1. The slopes are written to `slopes`
+// RReLU in training mode: each element with x ≤ 0 gets its own slope drawn from
+// U(lower, upper) (as PyTorch); elements with x > 0 get slope 1. The slopes are written to `slopes`
 // for backward. Draws come from a counter-based generator keyed by (seed, index), so the
 // result depends only on the seed, never on threading.
 void rrelu_forward_train(const Activation& act, std::uint64_t seed, std::span<const float> src,

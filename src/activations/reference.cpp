@@ -156,10 +156,15 @@ std::vector<double> softmax_line(const std::vector<double>& x, double sign, doub
 std::vector<double> log_softmax_line(const std::vector<double>& x, double temperature) {
   std::vector<double> z(x.size());
   for (std::size_t k = 0; k < x.size(); ++k) z[k] = x[k] / temperature;
-  const double m = *std::max_element(z.begin(), z.end());
-  double sum = 0;
-  for (double v : z) sum += std::exp(v - m);
-  const double log_sum = std::log(sum);
+  const auto max_at = std::max_element(z.begin(), z.end());
+  const double m = *max_at;
+  // The maximal term contributes exactly 1, so log Σ = log1p(Σ of the others): log(1 + t)
+  // would round the largest entry's tiny negative value (≈ −t) to 0.
+  double rest = 0;
+  for (auto it = z.begin(); it != z.end(); ++it) {
+    if (it != max_at) rest += std::exp(*it - m);
+  }
+  const double log_sum = std::isfinite(m) ? std::log1p(rest) : std::log(rest + std::exp(m - m));
   for (double& v : z) v = v - m - log_sum;
   return z;
 }

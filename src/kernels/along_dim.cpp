@@ -135,6 +135,12 @@ void log_softmax_forward(const DimSplit& split, float temperature, std::span<con
                          std::span<float> dst) {
   for_each_line(split, [&](const Line& line) {
     const Max m = line_max(src, line, split.size, 1);
+    if (std::isinf(m.value)) {
+      // A +inf entry (or a line of −inf only) leaves inf − inf in the shift: NaN, as in
+      // the reference and PyTorch.
+      for (std::size_t k = 0; k < split.size; ++k) dst[line.at(k)] = std::nanf("");
+      return;
+    }
     CompensatedSum others;
     for (std::size_t k = 0; k < split.size; ++k) {
       if (k != m.index) others.add(exp_shifted(shifted(src[line.at(k)], m.value, temperature)));
@@ -146,7 +152,9 @@ void log_softmax_forward(const DimSplit& split, float temperature, std::span<con
     for (std::size_t k = 0; k < split.size; ++k) {
       const Shifted s = shifted(src[line.at(k)], m.value, temperature);
       const float y = s.hi - log_sum;  // both terms ≤ 0: no cancellation
-      dst[line.at(k)] = y + (sum_error(s.hi, -log_sum, y) + s.lo - log_sum_lo);
+      // An entry of −inf gives −inf; its error terms would be inf − inf = NaN.
+      dst[line.at(k)] =
+          std::isfinite(y) ? y + (sum_error(s.hi, -log_sum, y) + s.lo - log_sum_lo) : y;
     }
   });
 }
