@@ -162,11 +162,13 @@ int run_examples(bool as_json) {
                       {"reference", e.reference}, {"kernel", e.kernel}, {"ok", ok}});
       continue;
     }
-    std::cout << fmt::format("{} {}\n    tutorial  {}   ({})\n    actlab    {}", ok ? "✓" : "✗",
+    // Two more digits than the tutorial shows, so a near miss is visible.
+    const int shown = e.decimals == 0 ? 0 : e.decimals + 2;
+    std::cout << fmt::format("{} {}\n    tutorial  {}   — {}\n    actlab    {}", ok ? "✓" : "✗",
                              e.title, values_text(e.expected, e.decimals), e.source,
-                             values_text(e.reference, e.decimals + 2));
+                             values_text(e.reference, shown));
     if (!e.kernel.empty()) {
-      std::cout << fmt::format("   float32 kernel {}", values_text(e.kernel, e.decimals + 2));
+      std::cout << fmt::format("   float32 kernel {}", values_text(e.kernel, shown));
     }
     std::cout << "\n";
   }
