@@ -7,7 +7,9 @@ packages=(
   # build
   build-essential cmake pkg-config
   # libraries
-  libfmt-dev libcli11-dev nlohmann-json3-dev
+  libfmt-dev libcli11-dev nlohmann-json3-dev libopenblas-dev zlib1g-dev
+  # the default data set: Fashion-MNIST in /usr/share/datasets/fashion-mnist
+  dataset-fashion-mnist
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # PyTorch as the tests' oracle (run with /usr/bin/python3)
