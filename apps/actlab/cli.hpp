@@ -24,5 +24,7 @@ void add_list_command(CLI::App& app, int& exit_code);
 void add_show_command(CLI::App& app, int& exit_code);
 void add_eval_command(CLI::App& app, int& exit_code);
 void add_examples_command(CLI::App& app, int& exit_code);
+// perceptron, gates, linear-collapse, approx: the tutorials' small experiments.
+void add_experiment_commands(CLI::App& app, int& exit_code);
 
 }  // namespace actlab::cli
