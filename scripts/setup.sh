@@ -7,7 +7,7 @@ packages=(
   # build
   build-essential cmake pkg-config
   # libraries
-  libfmt-dev libcli11-dev nlohmann-json3-dev libopenblas-dev zlib1g-dev
+  libfmt-dev libcli11-dev nlohmann-json3-dev libopenblas-dev zlib1g-dev libhwy-dev
   # the default data set: Fashion-MNIST in /usr/share/datasets/fashion-mnist
   dataset-fashion-mnist
   # tests and benchmarks
