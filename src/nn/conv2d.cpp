@@ -1,0 +1,225 @@
+// Conv2d (cross-correlation, as PyTorch): y[n, o] = b[o] + Σ_c W[o, c] ⋆ x[n, c], with
+// stride and zero padding. Lowered to one matrix product per pass over the whole batch:
+//   cols (C·k·k × N·P) holds every receptive field (im2col), P = OH·OW;
+//   forward:  Y (out × N·P) = W (out × C·k·k) · cols, then scattered to (N, out, OH, OW);
+//   backward: dW += dY · colsᵀ;  db += row sums of dY;  dcols = Wᵀ · dY, then col2im.
+// One large product instead of N small ones keeps BLAS efficient on the seed CNN's small
+// late layers (4×4 outputs). cols is kept from forward for the weight gradient.
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actlab/error.hpp"
+#include "actlab/nn/layer.hpp"
+#include "nn/gemm.hpp"
+#include "nn/layer_support.hpp"
+
+namespace actlab::nn {
+namespace {
+
+using detail::gemm;
+using detail::Transpose;
+
+struct Geometry {
+  std::size_t batch, channels, height, width, out_height, out_width, kernel, stride, padding;
+  std::size_t positions() const { return out_height * out_width; }
+  std::size_t rows() const { return channels * kernel * kernel; }
+  std::size_t columns() const { return batch * positions(); }
+};
+
+// Input row ih of output row oh at kernel offset ki, or -1 in the padding.
+inline long source_index(std::size_t o, std::size_t ki, const Geometry& g) {
+  return static_cast<long>(o * g.stride + ki) - static_cast<long>(g.padding);
+}
+
+// cols[(c·k + ki)·k + kj][n·P + oh·OW + ow] = x[n, c, oh·s − p + ki, ow·s − p + kj] (0 outside).
+void im2col(const float* x, const Geometry& g, float* cols) {
+  const std::size_t ld = g.columns(), k = g.kernel;
+  for (std::size_t c = 0; c < g.channels; ++c) {
+    for (std::size_t ki = 0; ki < k; ++ki) {
+      for (std::size_t kj = 0; kj < k; ++kj) {
+        float* row = cols + ((c * k + ki) * k + kj) * ld;
+        for (std::size_t n = 0; n < g.batch; ++n) {
+          const float* plane = x + (n * g.channels + c) * g.height * g.width;
+          float* dst = row + n * g.positions();
+          for (std::size_t oh = 0; oh < g.out_height; ++oh, dst += g.out_width) {
+            const long ih = source_index(oh, ki, g);
+            if (ih < 0 || ih >= static_cast<long>(g.height)) {
+              std::fill(dst, dst + g.out_width, 0.0f);
+              continue;
+            }
+            const float* src = plane + static_cast<std::size_t>(ih) * g.width;
+            for (std::size_t ow = 0; ow < g.out_width; ++ow) {
+              const long iw = source_index(ow, kj, g);
+              dst[ow] = iw < 0 || iw >= static_cast<long>(g.width) ? 0.0f : src[iw];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// The adjoint of im2col: dx[n, c, ih, iw] += every cols entry that im2col copied from it.
+void col2im(const float* cols, const Geometry& g, float* dx) {
+  const std::size_t ld = g.columns(), k = g.kernel;
+  for (std::size_t c = 0; c < g.channels; ++c) {
+    for (std::size_t ki = 0; ki < k; ++ki) {
+      for (std::size_t kj = 0; kj < k; ++kj) {
+        const float* row = cols + ((c * k + ki) * k + kj) * ld;
+        for (std::size_t n = 0; n < g.batch; ++n) {
+          float* plane = dx + (n * g.channels + c) * g.height * g.width;
+          const float* src = row + n * g.positions();
+          for (std::size_t oh = 0; oh < g.out_height; ++oh, src += g.out_width) {
+            const long ih = source_index(oh, ki, g);
+            if (ih < 0 || ih >= static_cast<long>(g.height)) continue;
+            float* dst = plane + static_cast<std::size_t>(ih) * g.width;
+            for (std::size_t ow = 0; ow < g.out_width; ++ow) {
+              const long iw = source_index(ow, kj, g);
+              if (iw >= 0 && iw < static_cast<long>(g.width)) dst[iw] += src[ow];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+class Conv2d final : public Layer {
+ public:
+  Conv2d(std::size_t in, std::size_t out, std::size_t kernel, std::size_t stride,
+         std::size_t padding, bool bias, Init init)
+      : in_(in), out_(out), kernel_(kernel), stride_(stride), padding_(padding),
+        has_bias_(bias), init_(init), weight_({out, in, kernel, kernel}),
+        weight_grad_({out, in, kernel, kernel}), bias_({bias ? out : 0}),
+        bias_grad_({bias ? out : 0}) {
+    if (kernel == 0 || stride == 0) {
+      throw Error(ErrorCode::kInvalidParameter,
+                  spec() + ": kernel and stride must be at least 1");
+    }
+    Rng rng(detail::kConstructionSeed);
+    Conv2d::reset_parameters(rng);
+  }
+
+  std::string spec() const override {
+    std::string s = "conv2d(" + std::to_string(in_) + ", " + std::to_string(out_) + ", " +
+                    std::to_string(kernel_);
+    if (stride_ != 1) s += ", stride=" + std::to_string(stride_);
+    if (padding_ != 0) s += ", padding=" + std::to_string(padding_);
+    if (!has_bias_) s += ", bias=false";
+    return s + ")";
+  }
+
+  Shape output_shape(const Shape& input) const override {
+    const Geometry g = geometry(input);
+    return {g.batch, out_, g.out_height, g.out_width};
+  }
+
+  Tensor forward(const Tensor& input, bool /*training*/) override {
+    g_ = geometry(input.shape());
+    const std::size_t rows = g_.rows(), columns = g_.columns(), positions = g_.positions();
+    cols_.resize(rows * columns);
+    im2col(input.raw(), g_, cols_.data());
+    product_.resize(out_ * columns);
+    gemm(Transpose::kNo, Transpose::kNo, out_, columns, rows, 1.0f, weight_.raw(), rows,
+         cols_.data(), columns, 0.0f, product_.data(), columns);
+    Tensor output({g_.batch, out_, g_.out_height, g_.out_width});
+    float* y = output.raw();
+    for (std::size_t n = 0; n < g_.batch; ++n) {
+      for (std::size_t o = 0; o < out_; ++o) {
+        const float b = has_bias_ ? bias_[o] : 0.0f;
+        const float* src = product_.data() + o * columns + n * positions;
+        float* dst = y + (n * out_ + o) * positions;
+        for (std::size_t p = 0; p < positions; ++p) dst[p] = src[p] + b;
+      }
+    }
+    have_forward_ = true;
+    return output;
+  }
+
+  Tensor backward(const Tensor& grad_output) override {
+    detail::check_backward(spec(), have_forward_, grad_output,
+                           Shape{g_.batch, out_, g_.out_height, g_.out_width});
+    const std::size_t rows = g_.rows(), columns = g_.columns(), positions = g_.positions();
+    // dY (out × N·P): the batch gathered next to each other per output channel.
+    const float* dy = grad_output.raw();
+    for (std::size_t n = 0; n < g_.batch; ++n) {
+      for (std::size_t o = 0; o < out_; ++o) {
+        std::memcpy(product_.data() + o * columns + n * positions,
+                    dy + (n * out_ + o) * positions, positions * sizeof(float));
+      }
+    }
+    gemm(Transpose::kNo, Transpose::kYes, out_, rows, columns, 1.0f, product_.data(), columns,
+         cols_.data(), columns, 1.0f, weight_grad_.raw(), rows);
+    if (has_bias_) {
+      for (std::size_t o = 0; o < out_; ++o) {
+        const float* row = product_.data() + o * columns;
+        double sum = 0;  // up to N·P terms: summed in double
+        for (std::size_t j = 0; j < columns; ++j) sum += row[j];
+        bias_grad_[o] += static_cast<float>(sum);
+      }
+    }
+    // dcols gets its own buffer: a second backward after the same forward needs cols_.
+    grad_cols_.resize(rows * columns);
+    gemm(Transpose::kYes, Transpose::kNo, rows, columns, out_, 1.0f, weight_.raw(), rows,
+         product_.data(), columns, 0.0f, grad_cols_.data(), columns);
+    Tensor grad_input({g_.batch, in_, g_.height, g_.width});
+    col2im(grad_cols_.data(), g_, grad_input.raw());
+    return grad_input;
+  }
+
+  std::vector<Parameter> parameters() override {
+    std::vector<Parameter> list{{"weight", &weight_, &weight_grad_}};
+    if (has_bias_) list.push_back({"bias", &bias_, &bias_grad_});
+    return list;
+  }
+
+  void reset_parameters(Rng& rng) override {
+    const std::size_t area = kernel_ * kernel_;
+    detail::initialise(init_, in_ * area, out_ * area, rng, weight_,
+                       has_bias_ ? &bias_ : nullptr);
+  }
+
+ private:
+  Geometry geometry(const Shape& input) const {
+    const std::string expected = "(N, " + std::to_string(in_) + ", H, W) with H and W ≥ " +
+                                 std::to_string(kernel_ > 2 * padding_ ? kernel_ - 2 * padding_
+                                                                       : 0);
+    if (input.size() != 4 || input[1] != in_ || input[2] + 2 * padding_ < kernel_ ||
+        input[3] + 2 * padding_ < kernel_) {
+      detail::throw_shape_error(spec(), "input", input, expected);
+    }
+    Geometry g{};
+    g.batch = input[0];
+    g.channels = in_;
+    g.height = input[2];
+    g.width = input[3];
+    g.kernel = kernel_;
+    g.stride = stride_;
+    g.padding = padding_;
+    g.out_height = (g.height + 2 * padding_ - kernel_) / stride_ + 1;
+    g.out_width = (g.width + 2 * padding_ - kernel_) / stride_ + 1;
+    return g;
+  }
+
+  std::size_t in_, out_, kernel_, stride_, padding_;
+  bool has_bias_;
+  Init init_;
+  Tensor weight_, weight_grad_, bias_, bias_grad_;
+  Geometry g_{};
+  std::vector<float> cols_, product_, grad_cols_;
+  bool have_forward_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> make_conv2d(std::size_t in_channels, std::size_t out_channels,
+                                   std::size_t kernel, std::size_t stride, std::size_t padding,
+                                   bool bias, Init init) {
+  return std::make_unique<Conv2d>(in_channels, out_channels, kernel, stride, padding, bias,
+                                  init);
+}
+
+}  // namespace actlab::nn
