@@ -25,6 +25,7 @@
 #include "kernels/elementwise_simd.hpp"
 #include "kernels/op_switch.hpp"
 #include "kernels/scalar_loops.hpp"
+#include "kernels/vec_math-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace actlab::kernels::HWY_NAMESPACE {
@@ -174,31 +175,306 @@ struct VecOp<ops::Hardshrink> {
 // Backward from the output: y·(1 − y), (1 − y)(1 + y), y.
 template <>
 struct VecOp<ops::Sigmoid> {
-  static constexpr bool kForward = false;
+  static constexpr bool kForward = HWY_NATIVE_FMA;
   static constexpr bool kBackward = true;
-  static V Forward(D, const ops::Sigmoid&, V x) { return x; }
+  static V Forward(D d, const ops::Sigmoid&, V x) {
+    return vm::TimesSigmoid(d, hn::Set(d, 1.0f), x, hn::Zero(d));
+  }
   static V Derivative(D d, const ops::Sigmoid&, V y) {
     return hn::Mul(y, hn::Sub(hn::Set(d, 1.0f), y));
   }
 };
 
 template <>
-struct VecOp<ops::Tanh> {
-  static constexpr bool kForward = false;
+struct VecOp<ops::Exponential> {
+  static constexpr bool kForward = HWY_NATIVE_FMA;
   static constexpr bool kBackward = true;
-  static V Forward(D, const ops::Tanh&, V x) { return x; }
-  static V Derivative(D d, const ops::Tanh&, V y) {
+  static V Forward(D d, const ops::Exponential&, V x) { return vm::Exp(d, x, hn::Zero(d)); }
+  static V Derivative(D, const ops::Exponential&, V y) { return y; }
+};
+
+// ---------------------------------------------------------------- exp-based ops (FMA targets)
+// Vector forms of elementwise_ops.hpp's ops, built on vec_math-inl.h; same corrections.
+#if HWY_NATIVE_FMA
+
+// x − tanh x for 0 ≤ a < 1: ops::tanhshrink_series (coefficients and pairs from there).
+HWY_INLINE V TanhshrinkSeries(D d, V a) {
+  static constexpr float kR[] = {5.396825448e-02f,  -2.186945081e-02f, 8.862440474e-03f,
+                                 -3.585567698e-03f, 1.428668504e-03f,  -5.267356755e-04f,
+                                 1.516902848e-04f,  -2.345459689e-05f};
+  const V third_hi = hn::Set(d, 3.333333433e-01f), third_lo = hn::Set(d, -9.934107759e-09f);
+  const V q0_hi = hn::Set(d, -1.333333403e-01f), q0_lo = hn::Set(d, 6.953875253e-09f);
+  const V s = hn::Mul(a, a);
+  const V s_lo = vm::ProductError(a, a, s);
+  V r = hn::Set(d, kR[7]);
+  for (int k = 6; k >= 0; --k) r = hn::Add(hn::Mul(r, s), hn::Set(d, kR[k]));
+  const V sr = hn::Mul(s, r);
+  const V inner = hn::Add(q0_hi, sr);
+  const V inner_lo = hn::Add(hn::Add(vm::FastSumError(q0_hi, sr, inner), vm::ProductError(s, r, sr)), q0_lo);
+  const V rest = hn::Mul(s, inner);
+  const V rest_lo = hn::Add(vm::ProductError(s, inner, rest), hn::Add(hn::Mul(s, inner_lo), hn::Mul(s_lo, inner)));
+  const V p = hn::Add(third_hi, rest);
+  const V p_lo = hn::Add(hn::Add(vm::FastSumError(third_hi, rest, p), rest_lo), third_lo);
+  const V c = hn::Mul(a, s);
+  const V c_lo = hn::Add(vm::ProductError(a, s, c), hn::Mul(a, s_lo));
+  const V y = hn::Mul(c, p);
+  return hn::Add(y, hn::Add(vm::ProductError(c, p, y), hn::Add(hn::Mul(c_lo, p), hn::Mul(c, p_lo))));
+}
+
+// 1 − tanh a = 2e/(1 + e), e = e^(−2a) as hi + lo, for a ≥ 1; one rounding.
+HWY_INLINE V TanhGap(D d, V a) {
+  const vm::ExpParts<D> e = vm::ExpReduce(d, hn::Mul(hn::Set(d, -2.0f), a), hn::Zero(d));
+  const V es = vm::Scale(d, e.hi, e.n);
+  const V es_lo = vm::Scale(d, e.lo, e.n);
+  const V one = hn::Set(d, 1.0f);
+  const V s = hn::Add(one, es);
+  const V two = hn::Set(d, 2.0f);
+  return vm::DividePairs(d, hn::Mul(two, es), hn::Mul(two, es_lo), s,
+                         hn::Add(vm::FastSumError(one, es, s), es_lo));
+}
+
+// c·v for a constant c = hi + lo, rounded once (ops::Selu::times_constant).
+HWY_INLINE V TimesConstant(D d, float hi, float lo, V v, V v_lo) {
+  const V h = hn::Set(d, hi);
+  const V p = hn::Mul(h, v);
+  return vm::AddCorrection(d, p, hn::Add(vm::ProductError(h, v, p),
+                                         hn::MulAdd(hn::Set(d, lo), v, hn::Mul(h, v_lo))));
+}
+
+// σ(v) + v·σ'(v) style pieces: σ(v) from e = e^(−|v|) (detail::sigmoid_from_exp).
+HWY_INLINE V SigmoidFromExp(D d, V v, V e) {
+  const V one = hn::Set(d, 1.0f);
+  return hn::Div(hn::IfThenElse(hn::Lt(v, hn::Zero(d)), e, one), hn::Add(one, e));
+}
+
+// x for x ≤ 0 (−0 kept, as the scalar ops' x > 0 test), else 0: the negative branch's input.
+HWY_INLINE V NonPositive(D d, V x) { return hn::IfThenZeroElse(hn::Gt(x, hn::Zero(d)), x); }
+
+// f'(±inf) = 1 at +inf, 0 at −inf for the smooth ReLUs.
+HWY_INLINE V InfLimits(D d, V x, V f) {
+  return hn::IfThenElse(hn::IsInf(x), hn::IfThenElseZero(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f)), f);
+}
+
+template <>
+struct VecOp<ops::Silu> {
+  static constexpr bool kForward = true;
+  static constexpr bool kBackward = true;
+  static V Forward(D d, const ops::Silu& op, V x) {
+    const V beta = hn::Set(d, op.beta);
+    const V v = hn::Mul(beta, x);
+    return vm::TimesSigmoid(d, x, v, vm::FiniteOrZero(d, vm::ProductError(beta, x, v)));
+  }
+  static V Derivative(D d, const ops::Silu& op, V x) {
+    const V v = hn::Mul(hn::Set(d, op.beta), x);
+    const V e = vm::Exp(d, hn::Neg(hn::Abs(v)), hn::Zero(d));
     const V one = hn::Set(d, 1.0f);
-    return hn::Mul(hn::Sub(one, y), hn::Add(one, y));
+    const V ope = hn::Add(one, e);
+    const V slope = hn::Div(e, hn::Mul(ope, ope));
+    const V term = hn::IfThenZeroElse(hn::Eq(slope, hn::Zero(d)), hn::Mul(v, slope));
+    return InfLimits(d, x, hn::Add(SigmoidFromExp(d, v, e), term));
   }
 };
 
 template <>
-struct VecOp<ops::Exponential> {
-  static constexpr bool kForward = false;
+struct VecOp<ops::LogSigmoid> {
+  static constexpr bool kForward = false;  // needs log1p: the scalar op
   static constexpr bool kBackward = true;
-  static V Forward(D, const ops::Exponential&, V x) { return x; }
-  static V Derivative(D, const ops::Exponential&, V y) { return y; }
+  static V Forward(D, const ops::LogSigmoid&, V x) { return x; }
+  static V Derivative(D d, const ops::LogSigmoid&, V x) {
+    return vm::TimesSigmoid(d, hn::Set(d, 1.0f), hn::Neg(x), hn::Zero(d));
+  }
+};
+
+template <>
+struct VecOp<ops::Softplus> {
+  static constexpr bool kForward = false;  // needs log1p: the scalar op
+  static constexpr bool kBackward = true;
+  static V Forward(D, const ops::Softplus&, V x) { return x; }
+  static V Derivative(D d, const ops::Softplus& op, V x) {
+    const V beta = hn::Set(d, op.beta);
+    const V v = hn::Mul(beta, x);
+    const V s = vm::TimesSigmoid(d, hn::Set(d, 1.0f), v,
+                                 vm::FiniteOrZero(d, vm::ProductError(beta, x, v)));
+    return hn::IfThenElse(hn::Gt(v, hn::Set(d, op.threshold)), hn::Set(d, 1.0f), s);
+  }
+};
+
+template <>
+struct VecOp<ops::Elu> {
+  static constexpr bool kForward = true;
+  static constexpr bool kBackward = true;
+  // alpha·expm1(x) with expm1 as hi + lo: rounded once.
+  static V Forward(D d, const ops::Elu& op, V x) {
+    const vm::Pair<D> m = vm::Expm1Pair(d, NonPositive(d, x), hn::Zero(d));
+    const V alpha = hn::Set(d, op.alpha);
+    const V p = hn::Mul(alpha, m.hi);
+    const V neg = vm::AddCorrection(d, p, hn::MulAdd(alpha, m.lo, vm::ProductError(alpha, m.hi, p)));
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), x, neg);
+  }
+  static V Derivative(D d, const ops::Elu& op, V x) {
+    const V neg = vm::TimesExp(d, hn::Set(d, op.alpha), hn::Zero(d), x, hn::Zero(d));
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f), neg);
+  }
+};
+
+template <>
+struct VecOp<ops::Celu> {
+  static constexpr bool kForward = true;
+  static constexpr bool kBackward = true;
+  // u + u_lo = x/alpha (exact remainder by fma), as ops::Celu.
+  static vm::Pair<D> Argument(D d, const ops::Celu& op, V x) {
+    const V alpha = hn::Set(d, op.alpha);
+    const V u = hn::Div(x, alpha);
+    return {u, vm::FiniteOrZero(d, hn::Div(hn::Neg(vm::ProductError(u, alpha, x)), alpha))};
+  }
+  static V Forward(D d, const ops::Celu& op, V x) {
+    const vm::Pair<D> u = Argument(d, op, NonPositive(d, x));
+    const vm::Pair<D> m = vm::Expm1Pair(d, u.hi, u.lo);
+    const V alpha = hn::Set(d, op.alpha);
+    const V p = hn::Mul(alpha, m.hi);
+    const V neg = vm::AddCorrection(d, p, hn::MulAdd(alpha, m.lo, vm::ProductError(alpha, m.hi, p)));
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), x, neg);
+  }
+  static V Derivative(D d, const ops::Celu& op, V x) {
+    const vm::Pair<D> u = Argument(d, op, NonPositive(d, x));
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f), vm::Exp(d, u.hi, u.lo));
+  }
+};
+
+template <>
+struct VecOp<ops::Selu> {
+  static constexpr bool kForward = true;
+  static constexpr bool kBackward = true;
+  using S = ops::Selu;
+  static V Forward(D d, const S&, V x) {
+    const vm::Pair<D> m = vm::Expm1Pair(d, NonPositive(d, x), hn::Zero(d));
+    const V pos = TimesConstant(d, S::kScaleF, S::kScaleLo, x, hn::Zero(d));
+    const V neg = TimesConstant(d, S::kScaleAlphaF, S::kScaleAlphaLo, m.hi, m.lo);
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), pos, neg);
+  }
+  static V Derivative(D d, const S&, V x) {
+    const V neg = vm::TimesExp(d, hn::Set(d, S::kScaleAlphaF), hn::Set(d, S::kScaleAlphaLo), x,
+                               hn::Zero(d));
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, S::kScaleF), neg);
+  }
+};
+
+template <>
+struct VecOp<ops::GeluTanh> {
+  static constexpr bool kForward = true;
+  static constexpr bool kBackward = true;
+  using G = ops::GeluTanh;
+  // v = a·x + b·x³ as hi + lo (ops::GeluTanh::argument).
+  static vm::Pair<D> Argument(D d, V x) {
+    const V a_hi = hn::Set(d, G::kAHi), a_lo = hn::Set(d, G::kALo);
+    const V b_hi = hn::Set(d, G::kBHi), b_lo = hn::Set(d, G::kBLo);
+    const V x2 = hn::Mul(x, x);
+    const V x2_lo = vm::ProductError(x, x, x2);
+    const V x3 = hn::Mul(x2, x);
+    const V x3_lo = hn::Add(vm::ProductError(x2, x, x3), hn::Mul(x2_lo, x));
+    const V t1 = hn::Mul(a_hi, x);
+    const V t1_lo = hn::Add(vm::ProductError(a_hi, x, t1), hn::Mul(a_lo, x));
+    const V t3 = hn::Mul(b_hi, x3);
+    const V t3_lo = hn::Add(vm::ProductError(b_hi, x3, t3), hn::Add(hn::Mul(b_lo, x3), hn::Mul(b_hi, x3_lo)));
+    const V v = hn::Add(t1, t3);
+    const V v_lo = hn::Add(vm::SumError(t1, t3, v), hn::Add(t1_lo, t3_lo));
+    return {v, vm::FiniteOrZero(d, v_lo)};
+  }
+  static V Forward(D d, const G&, V x) {
+    const vm::Pair<D> v = Argument(d, x);
+    return vm::TimesSigmoid(d, x, v.hi, v.lo);
+  }
+  static V Derivative(D d, const G&, V x) {
+    const V a = hn::Set(d, G::kAHi), b = hn::Set(d, G::kBHi);
+    const V v = hn::Add(hn::Mul(a, x), hn::Mul(b, hn::Mul(hn::Mul(x, x), x)));
+    const V e = vm::Exp(d, hn::Neg(hn::Abs(v)), hn::Zero(d));
+    const V one = hn::Set(d, 1.0f);
+    const V ope = hn::Add(one, e);
+    const V slope = hn::Div(e, hn::Mul(ope, ope));
+    const V dv = hn::Add(a, hn::Mul(hn::Mul(hn::Set(d, 3.0f), b), hn::Mul(x, x)));
+    const V term = hn::IfThenZeroElse(hn::Eq(slope, hn::Zero(d)), hn::Mul(hn::Mul(x, slope), dv));
+    return InfLimits(d, x, hn::Add(SigmoidFromExp(d, v, e), term));
+  }
+};
+
+template <>
+struct VecOp<ops::Mish> {
+  static constexpr bool kForward = true;
+  static constexpr bool kBackward = true;
+  // x·N/D as ops::Mish::forward, e = e^(−|x|) as hi + lo. For x ≤ 0, N = e·(2 + e) is
+  // formed from the unscaled e^x and the quotient scaled last (no denormal e^x).
+  static V Forward(D d, const ops::Mish&, V x) {
+    const V zero = hn::Zero(d), one = hn::Set(d, 1.0f), two = hn::Set(d, 2.0f);
+    const vm::ExpParts<D> ep = vm::ExpReduce(d, hn::Neg(hn::Abs(x)), zero);
+    const V e = vm::Scale(d, ep.hi, ep.n);
+    const V e_lo = vm::Scale(d, ep.lo, ep.n);
+    // x ≤ 0: N = e(2 + e) (unscaled: hi·w), D = 2 + e·w
+    const V w = hn::Add(two, e);
+    const V w_lo = hn::Add(vm::FastSumError(two, e, w), e_lo);
+    const V nu = hn::Mul(ep.hi, w);
+    const V nu_lo = hn::Add(vm::ProductError(ep.hi, w, nu), hn::MulAdd(ep.hi, w_lo, hn::Mul(ep.lo, w)));
+    const V ew = hn::Mul(e, w);
+    const V ew_lo = hn::Add(vm::ProductError(e, w, ew), hn::MulAdd(e, w_lo, hn::Mul(e_lo, w)));
+    const V dn = hn::Add(two, ew);
+    const V dn_lo = hn::Add(vm::FastSumError(two, ew, dn), ew_lo);
+    // x > 0: N = 1 + 2e, D = N + 2e²
+    const V e2 = hn::Mul(two, hn::Mul(e, e));
+    const V e2_lo = hn::Mul(two, hn::MulAdd(hn::Add(e, e), e_lo, vm::ProductError(e, e, hn::Mul(e, e))));
+    const V np = hn::Add(one, hn::Add(e, e));
+    const V np_lo = hn::Add(vm::FastSumError(one, hn::Add(e, e), np), hn::Add(e_lo, e_lo));
+    const V dp = hn::Add(np, e2);
+    const V dp_lo = hn::Add(hn::Add(vm::FastSumError(np, e2, dp), np_lo), e2_lo);
+    const auto negative = hn::Le(x, zero);
+    const V num = hn::IfThenElse(negative, nu, np);
+    const V num_lo = hn::IfThenElse(negative, nu_lo, np_lo);
+    const V den = hn::IfThenElse(negative, dn, dp);
+    const V den_lo = hn::IfThenElse(negative, dn_lo, dp_lo);
+    const V p = hn::Mul(x, num);
+    const V p_lo = vm::FiniteOrZero(d, hn::MulAdd(x, num_lo, vm::ProductError(x, num, p)));
+    const V q = vm::DividePairs(d, p, p_lo, den, den_lo);
+    const hn::RebindToSigned<D> di;
+    const auto n = hn::IfThenElseZero(hn::RebindMask(di, negative), ep.n);
+    const V y = vm::Scale(d, q, n);
+    return hn::IfThenElse(hn::Lt(x, hn::Set(d, vm::kExpMin)), hn::CopySign(zero, x), y);
+  }
+  // tanh(sp) + x·(1 − tanh(sp))(1 + tanh(sp))·σ(x), as ops::Mish::parts.
+  static V Derivative(D d, const ops::Mish&, V x) {
+    const V zero = hn::Zero(d), one = hn::Set(d, 1.0f), two = hn::Set(d, 2.0f);
+    const V e = vm::Exp(d, hn::Neg(hn::Abs(x)), zero);
+    const V n = hn::Mul(e, hn::Add(e, two));
+    const V ee2 = hn::Mul(two, hn::Mul(e, e));
+    const V dpos = hn::Add(hn::Add(one, hn::Mul(two, e)), ee2);
+    const auto negative = hn::Le(x, zero);
+    const V t = hn::IfThenElse(negative, hn::Div(n, hn::Add(n, two)),
+                               hn::Div(hn::Add(one, hn::Mul(two, e)), dpos));
+    const V om = hn::IfThenElse(negative, hn::Div(two, hn::Add(n, two)), hn::Div(ee2, dpos));
+    const V sig = hn::IfThenElse(negative, hn::Div(e, hn::Add(one, e)), hn::Div(one, hn::Add(one, e)));
+    return InfLimits(d, x, hn::Add(t, hn::Mul(hn::Mul(x, hn::Mul(om, hn::Add(one, t))), sig)));
+  }
+};
+
+#else
+HWY_INLINE V TanhshrinkSeries(D, V a) { return a; }
+HWY_INLINE V TanhGap(D, V a) { return a; }
+#endif  // HWY_NATIVE_FMA
+
+template <>
+struct VecOp<ops::Tanh> {
+  static constexpr bool kForward = HWY_NATIVE_FMA;
+  static constexpr bool kBackward = true;
+  // tanh a = a − (a − tanh a) below a = |x| = 1 (the series), 1 − 2e/(1 + e),
+  // e = e^(−2a), above (ops::tanh_pair); both computed, then selected.
+  static V Forward(D d, const ops::Tanh&, V x) {
+    const V a = hn::Abs(x);
+    const V near = hn::Sub(a, TanhshrinkSeries(d, a));
+    const V one = hn::Set(d, 1.0f);
+    const V far = hn::Sub(one, TanhGap(d, a));
+    return hn::CopySign(hn::IfThenElse(hn::Lt(a, one), near, far), x);
+  }
+  static V Derivative(D d, const ops::Tanh&, V y) {
+    const V one = hn::Set(d, 1.0f);
+    return hn::Mul(hn::Sub(one, y), hn::Add(one, y));
+  }
 };
 
 // ---------------------------------------------------------------- the loops
