@@ -68,7 +68,8 @@ Bytes idx_bytes(const std::vector<std::uint32_t>& dims, std::size_t data_bytes,
 
 void write_plain(const std::string& path, const Bytes& bytes) {
   std::ofstream(path, std::ios::binary)
-      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
 }
 
 void write_gzip(const std::string& path, const Bytes& bytes) {
@@ -132,8 +133,11 @@ TEST(Idx, WriteThenReadRoundTrips) {
     EXPECT_EQ(back.dims, a.dims) << name;
     EXPECT_EQ(back.values, a.values) << name;
   }
-  expect_error([&] { write_idx(dir.file("bad.idx"), IdxArray{{2, 2}, {1, 2, 3}}); },
-               ErrorCode::kInvalidArgument, {"do not fit 3 values"}, "write_idx size mismatch");
+  expect_error(
+      [&] {
+        write_idx(dir.file("bad.idx"), IdxArray{{2, 2}, {1, 2, 3}});
+      },
+      ErrorCode::kInvalidArgument, {"do not fit 3 values"}, "write_idx size mismatch");
   expect_error([&] { write_idx(dir.file("no/such/folder/x.idx"), a); }, ErrorCode::kIo,
                {"cannot write"}, "write_idx to a missing folder");
 }
@@ -153,29 +157,56 @@ TEST(Idx, EveryDamageIsCorruptDataNamingFileAndFault) {
   std::vector<Damage> cases = {
       {"empty file", {}, false, 0, {"the file is empty"}},
       {"header cut inside the magic", {0, 0, 8}, false, 0, {"truncated header: 3 of the 4"}},
-      {"header cut inside the dims", {0, 0, 8, 3, 0, 0, 0, 2, 0}, false, 3,
+      {"header cut inside the dims",
+       {0, 0, 8, 3, 0, 0, 0, 2, 0},
+       false,
+       3,
        {"truncated header: 5 of the 12 bytes of its 3 dimension sizes"}},
-      {"wrong magic", {0x01, 0x00, 0x08, 0x01, 0, 0, 0, 1, 7}, false, 0,
+      {"wrong magic",
+       {0x01, 0x00, 0x08, 0x01, 0, 0, 0, 1, 7},
+       false,
+       0,
        {"wrong magic", "0x01 0x00"}},
       {"a text file", {'h', 'e', 'l', 'l', 'o', '\n'}, false, 0, {"wrong magic", "0x68 0x65"}},
       {"float32 elements", header(0x0D, {2}), false, 0, {"element type 0x0D (float32)"}},
       {"int32 elements", header(0x0C, {2}), false, 0, {"element type 0x0C (int32)"}},
-      {"labels where images are expected", idx_bytes({4}, 4), false, 3,
+      {"labels where images are expected",
+       idx_bytes({4}, 4),
+       false,
+       3,
        {"declares 1 dimension(s), expected 3"}},
-      {"images where labels are expected", idx_bytes({1, 2, 2}, 4), false, 1,
+      {"images where labels are expected",
+       idx_bytes({1, 2, 2}, 4),
+       false,
+       1,
        {"declares 3 dimension(s), expected 1"}},
       {"zero dimensions", {0, 0, 8, 0}, false, 0, {"declares 0 dimensions"}},
       {"a zero dimension", idx_bytes({3, 0, 2}, 0), false, 0, {"dimension 1 has size 0"}},
-      {"truncated data", idx_bytes({2, 3}, 5), false, 2,
+      {"truncated data",
+       idx_bytes({2, 3}, 5),
+       false,
+       2,
        {"truncated data: the header declares 2x3 = 6 bytes, the file holds 5"}},
-      {"trailing bytes", trailing, false, 2,
+      {"trailing bytes",
+       trailing,
+       false,
+       2,
        {"1 trailing byte(s) after the 6 bytes of data the header declares (2x3)"}},
-      {"a header claiming 2^48 bytes", idx_bytes({0xFFFFFFFFu, 0xFFFFu}, 10), false, 2,
+      {"a header claiming 2^48 bytes",
+       idx_bytes({0xFFFFFFFFu, 0xFFFFu}, 10),
+       false,
+       2,
        {"truncated data", "the file holds 10"}},
-      {"gzipped, truncated data", gz_truncated_data, true, 2,
+      {"gzipped, truncated data",
+       gz_truncated_data,
+       true,
+       2,
        {"truncated data", "holds 15 (after gunzip)"}},
       {"gzipped, trailing bytes", trailing, true, 2, {"1 trailing byte(s)", "(after gunzip)"}},
-      {"gzipped, wrong magic", {0xFF, 0x00, 0x08, 0x01, 0, 0, 0, 1, 7}, true, 0,
+      {"gzipped, wrong magic",
+       {0xFF, 0x00, 0x08, 0x01, 0, 0, 0, 1, 7},
+       true,
+       0,
        {"wrong magic", "(after gunzip)"}},
       {"gzipped, empty", {}, true, 0, {"the file is empty"}},
   };
@@ -251,7 +282,7 @@ TEST(Mnist, LoadsAFolderAndNormalisesToMinusOneOne) {
     // Image 1, pixel p holds (1 + p) % 256: 0 → −1, 255 → 1, 128 → 128/255·2 − 1.
     EXPECT_EQ(test.images.at({1, 0, 0, 0}), (1.0f / 255.0f - 0.5f) / 0.5f);
     EXPECT_EQ(test.images.at({0, 0, 0, 0}), -1.0f);
-    EXPECT_EQ(test.images.at({0, 0, 9, 3}), 1.0f);  // pixel 255
+    EXPECT_EQ(test.images.at({0, 0, 9, 3}), 1.0f);                          // pixel 255
     EXPECT_NEAR(test.images.at({0, 0, 4, 16}), 128.0 / 255 * 2 - 1, 1e-7);  // pixel 128
     EXPECT_EQ(test.labels[13], 3.0f);
   }
@@ -309,13 +340,21 @@ TEST(Split, SmallFolderSplitHasTheSizesAsked) {
   EXPECT_EQ(d.test.size(), 25u);
   // The test part is the first 25 t10k examples in order: labels 0, 1, ..., 9, 0, ...
   for (std::size_t i = 0; i < 25; ++i) EXPECT_EQ(d.test.labels[i], static_cast<float>(i % 10));
-  expect_error([&] { load_study_data(dir.path(), 7, {.train = 50, .epoch_validation = 30, .trial_validation = 21}); },
-               ErrorCode::kInvalidParameter, {"needs 101 training examples", "holds 100"},
-               "split larger than the file");
-  expect_error([&] { load_study_data(dir.path(), 7, {.train = 10, .epoch_validation = 10, .trial_validation = 10, .test = 31}); },
-               ErrorCode::kInvalidParameter, {"31 test examples", "holds 30"}, "test too large");
-  expect_error([&] { load_study_data(dir.path(), 7, {.train = 0}); },
-               ErrorCode::kInvalidParameter, {"must be positive"}, "empty train");
+  expect_error(
+      [&] {
+        load_study_data(dir.path(), 7,
+                        {.train = 50, .epoch_validation = 30, .trial_validation = 21});
+      },
+      ErrorCode::kInvalidParameter, {"needs 101 training examples", "holds 100"},
+      "split larger than the file");
+  expect_error(
+      [&] {
+        load_study_data(dir.path(), 7,
+                        {.train = 10, .epoch_validation = 10, .trial_validation = 10, .test = 31});
+      },
+      ErrorCode::kInvalidParameter, {"31 test examples", "holds 30"}, "test too large");
+  expect_error([&] { load_study_data(dir.path(), 7, {.train = 0}); }, ErrorCode::kInvalidParameter,
+               {"must be positive"}, "empty train");
 }
 
 // ---------------------------------------------------------------------------- batches
@@ -397,7 +436,8 @@ TEST(FashionMnist, DefaultFolderGivesTheSeedSplit) {
   EXPECT_EQ(std::set<std::size_t>(drawn.begin(), drawn.end()).size(), 10000u);
 
   // Same seed, same split; another seed, another split (smaller sizes keep this fast).
-  const SplitSizes small{.train = 300, .epoch_validation = 200, .trial_validation = 500, .test = 100};
+  const SplitSizes small{
+      .train = 300, .epoch_validation = 200, .trial_validation = 500, .test = 100};
   const StudyData a = load_study_data(kDefaultMnistFolder, kStudySeed, small);
   const StudyData b = load_study_data(kDefaultMnistFolder, 1234, small);
   for (std::size_t i = 0; i < 300 * 784; ++i) ASSERT_EQ(a.train.images[i], d.train.images[i]);

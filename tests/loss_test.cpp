@@ -99,9 +99,8 @@ std::vector<Case> oracle_cases() {
     cases.push_back({"bce_with_logits", bce_with_logits_loss,
                      random_tensor(r, {4, 6}, -scale, scale), random_tensor(r, {4, 6}, 0, 1),
                      "soft targets, logits ±" + std::to_string(scale)});
-    cases.push_back({"cross_entropy", cross_entropy_loss,
-                     random_tensor(r, {7, 10}, -scale, scale), random_classes(r, 7, 10),
-                     "logits ±" + std::to_string(scale)});
+    cases.push_back({"cross_entropy", cross_entropy_loss, random_tensor(r, {7, 10}, -scale, scale),
+                     random_classes(r, 7, 10), "logits ±" + std::to_string(scale)});
     const Tensor z = random_tensor(r, {6, 5}, -scale, scale);
     cases.push_back({"nll", nll_loss, log_softmax_rows(z), random_classes(r, 6, 5),
                      "log-softmax of logits ±" + std::to_string(scale)});
@@ -109,18 +108,17 @@ std::vector<Case> oracle_cases() {
   cases.push_back({"bce", bce_loss, random_tensor(r, {3, 8}, 0.001, 0.999),
                    random_tensor(r, {3, 8}, 0, 1), "random probabilities, soft targets"});
   // Probabilities at and near the ends: log clamped at −100, gradient's 1e-12 floor.
-  cases.push_back({"bce", bce_loss, Tensor({8}, {0.0f, 1.0f, 0.0f, 1.0f, 1e-30f, 1e-7f,
-                                                 0.9999999f, 0.5f}),
+  cases.push_back({"bce", bce_loss,
+                   Tensor({8}, {0.0f, 1.0f, 0.0f, 1.0f, 1e-30f, 1e-7f, 0.9999999f, 0.5f}),
                    Tensor({8}, {1.0f, 0.0f, 0.0f, 1.0f, 1.0f, 0.0f, 1.0f, 0.25f}),
                    "probabilities 0, 1, tiny, near 1"});
   // Extreme logits: every exponent must stay ≤ 0.
   cases.push_back({"bce_with_logits", bce_with_logits_loss,
                    Tensor({8}, {100.0f, -100.0f, 100.0f, -100.0f, 0.0f, 30.0f, -30.0f, 88.0f}),
-                   Tensor({8}, {1.0f, 0.0f, 0.0f, 1.0f, 0.5f, 0.3f, 0.7f, 0.0f}),
-                   "logits ±100"});
+                   Tensor({8}, {1.0f, 0.0f, 0.0f, 1.0f, 0.5f, 0.3f, 0.7f, 0.0f}), "logits ±100"});
   cases.push_back({"cross_entropy", cross_entropy_loss,
-                   Tensor({4, 3}, {100.0f, -100.0f, 0.0f,    // target the largest
-                                   100.0f, -100.0f, 0.0f,    // target the smallest
+                   Tensor({4, 3}, {100.0f, -100.0f, 0.0f,      // target the largest
+                                   100.0f, -100.0f, 0.0f,      // target the smallest
                                    -100.0f, -100.0f, -100.0f,  // all equal and very negative
                                    100.0f, 100.0f, -100.0f}),
                    Tensor({4}, {0.0f, 1.0f, 2.0f, 2.0f}), "logits ±100"});
@@ -141,9 +139,9 @@ json run_oracle(const std::string& script, const json& request) {
   const std::string in = temp_path(script + "_in");
   const std::string out = temp_path(script + "_out");
   std::ofstream(in) << request.dump();
-  const test::ProcessResult result = test::run_command(
-      std::string(ACTLAB_PYTHON) + " '" + ACTLAB_SOURCE_DIR + "/tests/oracle/" + script +
-      "' '" + in + "' '" + out + "'");
+  const test::ProcessResult result =
+      test::run_command(std::string(ACTLAB_PYTHON) + " '" + ACTLAB_SOURCE_DIR + "/tests/oracle/" +
+                        script + "' '" + in + "' '" + out + "'");
   std::remove(in.c_str());
   EXPECT_EQ(result.exit_code, 0) << script << " failed (with " << ACTLAB_PYTHON
                                  << ", which must have python3-torch):\n"
@@ -181,8 +179,8 @@ TEST(LossOracle, ValuesAndGradientsMatchTorchFloat64) {
       // when the softmax is near 1 (double cancellation, in torch as in actlab).
       const double tol = 0x1p-24 * std::abs(ref_grad[k]) + 4e-16;
       if (!(std::abs(ours.gradient[k] - ref_grad[k]) <= tol) && bad++ < 5) {
-        ADD_FAILURE() << "gradient[" << k << "] = " << ours.gradient[k] << ", torch "
-                      << ref_grad[k] << " (prediction " << c.prediction[k] << ")";
+        ADD_FAILURE() << "gradient[" << k << "] = " << ours.gradient[k] << ", torch " << ref_grad[k]
+                      << " (prediction " << c.prediction[k] << ")";
       }
     }
   }
@@ -208,8 +206,8 @@ void check_finite_differences(const std::string& name, LossFn fn, Tensor predict
     const double numeric = (f_up - f_down) / (static_cast<double>(up) - down);
     const double tol = 1e-4 * std::max(1.0, std::abs(numeric));
     if (!(std::abs(analytic.gradient[k] - numeric) <= tol) && bad++ < 5) {
-      ADD_FAILURE() << "gradient[" << k << "] = " << analytic.gradient[k]
-                    << ", central difference " << numeric;
+      ADD_FAILURE() << "gradient[" << k << "] = " << analytic.gradient[k] << ", central difference "
+                    << numeric;
     }
   }
 }
@@ -220,10 +218,10 @@ TEST(LossGradient, MatchesCentralDifferences) {
                            random_tensor(r, {4, 3}, -2, 2));
   check_finite_differences("bce", bce_loss, random_tensor(r, {4, 3}, 0.2, 0.8),
                            random_tensor(r, {4, 3}, 0, 1));
-  check_finite_differences("bce_with_logits", bce_with_logits_loss,
-                           random_tensor(r, {4, 3}, -4, 4), random_tensor(r, {4, 3}, 0, 1));
-  check_finite_differences("cross_entropy", cross_entropy_loss,
-                           random_tensor(r, {5, 4}, -3, 3), random_classes(r, 5, 4));
+  check_finite_differences("bce_with_logits", bce_with_logits_loss, random_tensor(r, {4, 3}, -4, 4),
+                           random_tensor(r, {4, 3}, 0, 1));
+  check_finite_differences("cross_entropy", cross_entropy_loss, random_tensor(r, {5, 4}, -3, 3),
+                           random_classes(r, 5, 4));
   check_finite_differences("nll", nll_loss, random_tensor(r, {5, 4}, -3, 0),
                            random_classes(r, 5, 4));
 }
@@ -247,8 +245,7 @@ TEST(LossValue, SeedBugFloorOfCrossEntropyOnSoftmaxOutput) {
 }
 
 TEST(LossValue, ExtremeLogitsStayFinite) {
-  const LossResult ce =
-      cross_entropy_loss(Tensor({1, 2}, {-100.0f, 100.0f}), Tensor({1}, {0.0f}));
+  const LossResult ce = cross_entropy_loss(Tensor({1, 2}, {-100.0f, 100.0f}), Tensor({1}, {0.0f}));
   EXPECT_NEAR(ce.value, 200.0, 1e-12);
   EXPECT_FLOAT_EQ(ce.gradient[0], -1.0f);
   EXPECT_FLOAT_EQ(ce.gradient[1], 1.0f);
@@ -284,31 +281,58 @@ void expect_error(const std::function<void()>& call, const std::string& fragment
 TEST(LossErrors, ReportWhatIsWrong) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const Tensor logits({2, 3}, 0.5f);
-  expect_error([&] { mse_loss(Tensor({2, 3}), Tensor({3, 2})); }, "(3, 2) differs",
-               "mse shape mismatch");
-  expect_error([&] { bce_with_logits_loss(Tensor({4}), Tensor({2, 2})); }, "differs",
-               "bce_with_logits shape mismatch");
-  expect_error([&] { bce_loss(Tensor({2}, {0.5f, 1.5f}), Tensor({2}, 1.0f)); },
-               "must lie in [0, 1], element 1 is 1.5", "bce probability 1.5");
+  expect_error(
+      [&] {
+        mse_loss(Tensor({2, 3}), Tensor({3, 2}));
+      },
+      "(3, 2) differs", "mse shape mismatch");
+  expect_error(
+      [&] {
+        bce_with_logits_loss(Tensor({4}), Tensor({2, 2}));
+      },
+      "differs", "bce_with_logits shape mismatch");
+  expect_error(
+      [&] {
+        bce_loss(Tensor({2}, {0.5f, 1.5f}), Tensor({2}, 1.0f));
+      },
+      "must lie in [0, 1], element 1 is 1.5", "bce probability 1.5");
   expect_error([&] { bce_loss(Tensor({1}, {nan}), Tensor({1}, 1.0f)); }, "element 0 is nan",
                "bce probability NaN");
-  expect_error([&] { mse_loss(Tensor({2}), Tensor({2}, {0.0f, nan})); },
-               "target is NaN at element 1", "mse NaN target");
+  expect_error(
+      [&] {
+        mse_loss(Tensor({2}), Tensor({2}, {0.0f, nan}));
+      },
+      "target is NaN at element 1", "mse NaN target");
   expect_error([&] { mse_loss(Tensor({0}), Tensor({0})); }, "empty", "mse empty");
-  expect_error([&] { cross_entropy_loss(logits, Tensor({2}, {0.0f, 3.0f})); },
-               "sample 1 is 3, outside [0, 2]", "class 3 of 3");
-  expect_error([&] { cross_entropy_loss(logits, Tensor({2}, {-1.0f, 0.0f})); },
-               "sample 0 is -1, outside", "class −1");
-  expect_error([&] { cross_entropy_loss(logits, Tensor({2}, {0.0f, 1.5f})); },
-               "1.5, not a whole number", "class 1.5");
-  expect_error([&] { cross_entropy_loss(logits, Tensor({2}, {nan, 0.0f})); },
-               "sample 0 is NaN", "class NaN");
+  expect_error(
+      [&] {
+        cross_entropy_loss(logits, Tensor({2}, {0.0f, 3.0f}));
+      },
+      "sample 1 is 3, outside [0, 2]", "class 3 of 3");
+  expect_error(
+      [&] {
+        cross_entropy_loss(logits, Tensor({2}, {-1.0f, 0.0f}));
+      },
+      "sample 0 is -1, outside", "class −1");
+  expect_error(
+      [&] {
+        cross_entropy_loss(logits, Tensor({2}, {0.0f, 1.5f}));
+      },
+      "1.5, not a whole number", "class 1.5");
+  expect_error(
+      [&] {
+        cross_entropy_loss(logits, Tensor({2}, {nan, 0.0f}));
+      },
+      "sample 0 is NaN", "class NaN");
   expect_error([&] { cross_entropy_loss(logits, Tensor({3}, 0.0f)); }, "shape (2)",
                "class count mismatch");
   expect_error([&] { cross_entropy_loss(Tensor({6}), Tensor({6}, 0.0f)); }, "(N, C)",
                "rank-1 logits");
-  expect_error([&] { nll_loss(logits, Tensor({2}, {2.0f, 7.0f})); }, "sample 1 is 7",
-               "nll class 7");
+  expect_error(
+      [&] {
+        nll_loss(logits, Tensor({2}, {2.0f, 7.0f}));
+      },
+      "sample 1 is 7", "nll class 7");
 }
 
 }  // namespace

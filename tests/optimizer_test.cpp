@@ -61,7 +61,8 @@ constexpr int kSteps = 6;
 std::vector<Case> cases() {
   std::vector<Case> out;
   auto sgd = [&](std::string label, SgdOptions o, std::vector<double> lrs) {
-    out.push_back({std::move(label), "sgd",
+    out.push_back({std::move(label),
+                   "sgd",
                    {{"lr", o.lr},
                     {"momentum", o.momentum},
                     {"dampening", o.dampening},
@@ -71,7 +72,8 @@ std::vector<Case> cases() {
                    std::move(lrs)});
   };
   auto adam = [&](std::string label, bool decoupled, AdamOptions o, std::vector<double> lrs) {
-    out.push_back({std::move(label), decoupled ? "adamw" : "adam",
+    out.push_back({std::move(label),
+                   decoupled ? "adamw" : "adam",
                    {{"lr", o.lr},
                     {"betas", {o.beta1, o.beta2}},
                     {"eps", o.eps},
@@ -94,8 +96,7 @@ std::vector<Case> cases() {
        {.lr = 0.01, .beta1 = 0.8, .beta2 = 0.99, .eps = 1e-6, .weight_decay = 0.1}, changing);
   adam("adamw defaults (weight decay 0.01)", true, {.lr = 0.01, .weight_decay = 0.01},
        std::vector<double>(kSteps, 0.01));
-  adam("adamw weight decay 0.5, changing lr", true, {.lr = 0.05, .weight_decay = 0.5},
-       changing);
+  adam("adamw weight decay 0.5, changing lr", true, {.lr = 0.05, .weight_decay = 0.5}, changing);
   return out;
 }
 
@@ -130,9 +131,9 @@ json run_oracle(const std::string& script, const json& request) {
   const std::string in = temp_path(script + "_in");
   const std::string out = temp_path(script + "_out");
   std::ofstream(in) << request.dump();
-  const test::ProcessResult result = test::run_command(
-      std::string(ACTLAB_PYTHON) + " '" + ACTLAB_SOURCE_DIR + "/tests/oracle/" + script +
-      "' '" + in + "' '" + out + "'");
+  const test::ProcessResult result =
+      test::run_command(std::string(ACTLAB_PYTHON) + " '" + ACTLAB_SOURCE_DIR + "/tests/oracle/" +
+                        script + "' '" + in + "' '" + out + "'");
   std::remove(in.c_str());
   EXPECT_EQ(result.exit_code, 0) << script << " failed (with " << ACTLAB_PYTHON
                                  << ", which must have python3-torch):\n"
@@ -238,22 +239,26 @@ TEST(Optimizer, RejectsInvalidOptionsAndParameters) {
                "invalid learning rate");
   expect_error([&] { make_sgd(p, {.momentum = -0.5}); }, ErrorCode::kInvalidParameter,
                "invalid momentum");
-  expect_error([&] { make_sgd(p, {.nesterov = true}); }, ErrorCode::kInvalidParameter,
-               "nesterov");
+  expect_error([&] { make_sgd(p, {.nesterov = true}); }, ErrorCode::kInvalidParameter, "nesterov");
   expect_error([&] { make_sgd(p, {.momentum = 0.9, .dampening = 0.1, .nesterov = true}); },
                ErrorCode::kInvalidParameter, "zero dampening");
   expect_error([&] { make_adam(p, {.beta1 = 1.0}); }, ErrorCode::kInvalidParameter,
                "invalid beta1");
   expect_error([&] { make_adamw(p, {.beta2 = -0.1}); }, ErrorCode::kInvalidParameter,
                "adamw: invalid beta2");
-  expect_error([&] { make_adam(p, {.eps = -1e-8}); }, ErrorCode::kInvalidParameter,
-               "invalid eps");
+  expect_error([&] { make_adam(p, {.eps = -1e-8}); }, ErrorCode::kInvalidParameter, "invalid eps");
   expect_error([&] { make_adamw(p, {.weight_decay = -0.01}); }, ErrorCode::kInvalidParameter,
                "invalid weight_decay");
-  expect_error([&] { make_sgd({{"weight", &w, &wrong}}, {}); }, ErrorCode::kInvalidArgument,
-               "'weight') has shape (2) but its gradient has shape (3)");
-  expect_error([&] { make_adam({{"bias", &w, nullptr}}, {}); }, ErrorCode::kInvalidArgument,
-               "no value or no gradient");
+  expect_error(
+      [&] {
+        make_sgd({{"weight", &w, &wrong}}, {});
+      },
+      ErrorCode::kInvalidArgument, "'weight') has shape (2) but its gradient has shape (3)");
+  expect_error(
+      [&] {
+        make_adam({{"bias", &w, nullptr}}, {});
+      },
+      ErrorCode::kInvalidArgument, "no value or no gradient");
 }
 
 }  // namespace

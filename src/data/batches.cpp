@@ -20,9 +20,9 @@ Tensor gather_rows(const Tensor& src, std::span<const std::size_t> indices) {
   Tensor out(shape);
   for (std::size_t k = 0; k < indices.size(); ++k) {
     if (indices[k] >= rows) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  "gather_rows: row " + std::to_string(indices[k]) + " of a tensor of shape " +
-                      shape_to_string(src.shape()));
+      throw Error(ErrorCode::kInvalidArgument, "gather_rows: row " + std::to_string(indices[k]) +
+                                                   " of a tensor of shape " +
+                                                   shape_to_string(src.shape()));
     }
     std::copy_n(src.raw() + indices[k] * row_size, row_size, out.raw() + k * row_size);
   }
@@ -31,8 +31,12 @@ Tensor gather_rows(const Tensor& src, std::span<const std::size_t> indices) {
 
 BatchLoader::BatchLoader(const Tensor& inputs, const Tensor& targets, std::size_t batch_size,
                          bool shuffle, std::uint64_t seed)
-    : inputs_(&inputs), targets_(&targets), count_(0), batch_size_(batch_size),
-      shuffle_(shuffle), rng_(seed) {
+    : inputs_(&inputs),
+      targets_(&targets),
+      count_(0),
+      batch_size_(batch_size),
+      shuffle_(shuffle),
+      rng_(seed) {
   if (inputs.rank() == 0 || targets.rank() == 0 || inputs.dim(0) != targets.dim(0)) {
     throw Error(ErrorCode::kInvalidArgument,
                 "BatchLoader: inputs " + shape_to_string(inputs.shape()) + " and targets " +
@@ -64,9 +68,8 @@ Batch BatchLoader::batch(std::size_t b) const {
                 "BatchLoader::batch: call next_epoch() before the first batch");
   }
   if (b >= batch_count()) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "BatchLoader::batch: batch " + std::to_string(b) + " of " +
-                    std::to_string(batch_count()));
+    throw Error(ErrorCode::kInvalidArgument, "BatchLoader::batch: batch " + std::to_string(b) +
+                                                 " of " + std::to_string(batch_count()));
   }
   const std::size_t begin = b * batch_size_;
   const std::size_t end = std::min(begin + batch_size_, count_);

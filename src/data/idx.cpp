@@ -31,13 +31,20 @@ constexpr std::size_t kChunk = std::size_t{1} << 20;
 
 const char* dtype_name(std::uint8_t code) {
   switch (code) {
-    case 0x08: return "unsigned byte";
-    case 0x09: return "signed byte";
-    case 0x0B: return "int16";
-    case 0x0C: return "int32";
-    case 0x0D: return "float32";
-    case 0x0E: return "float64";
-    default: return "not an IDX type";
+    case 0x08:
+      return "unsigned byte";
+    case 0x09:
+      return "signed byte";
+    case 0x0B:
+      return "int16";
+    case 0x0C:
+      return "int32";
+    case 0x0D:
+      return "float32";
+    case 0x0E:
+      return "float64";
+    default:
+      return "not an IDX type";
   }
 }
 
@@ -61,8 +68,7 @@ class ByteStream {
     }
     std::FILE* probe = std::fopen(path.c_str(), "rb");
     if (probe == nullptr) {
-      throw Error(ErrorCode::kIo,
-                  "cannot open IDX file '" + path + "': " + std::strerror(errno));
+      throw Error(ErrorCode::kIo, "cannot open IDX file '" + path + "': " + std::strerror(errno));
     }
     std::array<unsigned char, 2> magic{};
     const std::size_t got = std::fread(magic.data(), 1, 2, probe);
@@ -131,8 +137,8 @@ IdxArray read_idx(const std::string& path, std::size_t expected_ndim) {
   const std::size_t magic_got = in.read(magic.data(), magic.size());
   if (magic_got == 0) corrupt(path, "the file is empty" + kind);
   if (magic_got < magic.size()) {
-    corrupt(path, "truncated header: " + std::to_string(magic_got) + " of the 4 magic bytes" +
-                      kind);
+    corrupt(path,
+            "truncated header: " + std::to_string(magic_got) + " of the 4 magic bytes" + kind);
   }
   if (magic[0] != 0 || magic[1] != 0) {
     corrupt(path, "wrong magic: the first two bytes are " + hex_byte(magic[0]) + " " +
@@ -155,8 +161,8 @@ IdxArray read_idx(const std::string& path, std::size_t expected_ndim) {
   const std::size_t dims_got = in.read(dim_bytes.data(), dim_bytes.size());
   if (dims_got < dim_bytes.size()) {
     corrupt(path, "truncated header: " + std::to_string(dims_got) + " of the " +
-                      std::to_string(dim_bytes.size()) + " bytes of its " +
-                      std::to_string(ndim) + " dimension sizes");
+                      std::to_string(dim_bytes.size()) + " bytes of its " + std::to_string(ndim) +
+                      " dimension sizes");
   }
   std::size_t expected_bytes = 1;
   std::string dims_text;
@@ -203,10 +209,10 @@ void write_idx(const std::string& path, const IdxArray& array, bool gzip) {
   std::size_t count = 1;
   for (std::size_t d : array.dims) count *= d;
   if (array.dims.empty() || array.dims.size() > 255 || count != array.values.size()) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "write_idx: " + std::to_string(array.dims.size()) + " dimension(s) of product " +
-                    std::to_string(count) + " do not fit " +
-                    std::to_string(array.values.size()) + " values");
+    throw Error(ErrorCode::kInvalidArgument, "write_idx: " + std::to_string(array.dims.size()) +
+                                                 " dimension(s) of product " +
+                                                 std::to_string(count) + " do not fit " +
+                                                 std::to_string(array.values.size()) + " values");
   }
   std::vector<std::uint8_t> bytes = {0, 0, kUnsignedByte,
                                      static_cast<std::uint8_t>(array.dims.size())};

@@ -33,10 +33,10 @@ RawMnist read_mnist(const std::string& folder, MnistPart part) {
   raw.images = read_idx(raw.images_path, 3);
   raw.labels = read_idx(raw.labels_path, 1);
   if (raw.images.dims[0] != raw.labels.dims[0]) {
-    throw Error(ErrorCode::kCorruptData,
-                "MNIST-format files disagree: '" + raw.images_path + "' holds " +
-                    std::to_string(raw.images.dims[0]) + " images but '" + raw.labels_path +
-                    "' holds " + std::to_string(raw.labels.dims[0]) + " labels");
+    throw Error(ErrorCode::kCorruptData, "MNIST-format files disagree: '" + raw.images_path +
+                                             "' holds " + std::to_string(raw.images.dims[0]) +
+                                             " images but '" + raw.labels_path + "' holds " +
+                                             std::to_string(raw.labels.dims[0]) + " labels");
   }
   for (std::size_t i = 0; i < raw.labels.values.size(); ++i) {
     if (raw.labels.values[i] >= kMnistClasses) {
@@ -57,9 +57,9 @@ Dataset to_dataset(const RawMnist& raw, std::span<const std::size_t> indices) {
   for (std::size_t k = 0; k < indices.size(); ++k) {
     const std::size_t i = indices[k];
     if (i >= raw.size()) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  "to_dataset: index " + std::to_string(i) + " is outside the " +
-                      std::to_string(raw.size()) + " examples of '" + raw.images_path + "'");
+      throw Error(ErrorCode::kInvalidArgument, "to_dataset: index " + std::to_string(i) +
+                                                   " is outside the " + std::to_string(raw.size()) +
+                                                   " examples of '" + raw.images_path + "'");
     }
     const std::uint8_t* src = raw.images.values.data() + i * pixels;
     float* dst = out.images.raw() + k * pixels;
@@ -82,9 +82,9 @@ Dataset load_mnist(const std::string& folder, MnistPart part) {
 std::vector<std::size_t> sample_indices(std::size_t pool_size, std::size_t count,
                                         std::uint64_t seed) {
   if (count > pool_size) {
-    throw Error(ErrorCode::kInvalidParameter,
-                "cannot sample " + std::to_string(count) + " distinct examples from " +
-                    std::to_string(pool_size));
+    throw Error(ErrorCode::kInvalidParameter, "cannot sample " + std::to_string(count) +
+                                                  " distinct examples from " +
+                                                  std::to_string(pool_size));
   }
   std::vector<std::size_t> pool(pool_size);
   std::iota(pool.begin(), pool.end(), std::size_t{0});
@@ -98,8 +98,7 @@ std::vector<std::size_t> sample_indices(std::size_t pool_size, std::size_t count
   return pool;
 }
 
-StudyData load_study_data(const std::string& folder, std::uint64_t seed,
-                          const SplitSizes& sizes) {
+StudyData load_study_data(const std::string& folder, std::uint64_t seed, const SplitSizes& sizes) {
   if (sizes.train == 0 || sizes.epoch_validation == 0 || sizes.trial_validation == 0) {
     throw Error(ErrorCode::kInvalidParameter,
                 "the train, epoch-validation and trial-validation sizes must be positive");
@@ -109,22 +108,21 @@ StudyData load_study_data(const std::string& folder, std::uint64_t seed,
     const RawMnist train = read_mnist(folder, MnistPart::kTrain);
     const std::size_t total = sizes.train + sizes.epoch_validation + sizes.trial_validation;
     if (total > train.size()) {
-      throw Error(ErrorCode::kInvalidParameter,
-                  "the split needs " + std::to_string(total) + " training examples, '" +
-                      train.images_path + "' holds " + std::to_string(train.size()));
+      throw Error(ErrorCode::kInvalidParameter, "the split needs " + std::to_string(total) +
+                                                    " training examples, '" + train.images_path +
+                                                    "' holds " + std::to_string(train.size()));
     }
     const std::vector<std::size_t> drawn = sample_indices(train.size(), total, seed);
     const std::span<const std::size_t> all(drawn);
     out.train = to_dataset(train, all.subspan(0, sizes.train));
     out.epoch_validation = to_dataset(train, all.subspan(sizes.train, sizes.epoch_validation));
-    out.trial_validation =
-        to_dataset(train, all.subspan(sizes.train + sizes.epoch_validation));
+    out.trial_validation = to_dataset(train, all.subspan(sizes.train + sizes.epoch_validation));
   }
   const RawMnist test = read_mnist(folder, MnistPart::kTest);
   if (sizes.test > test.size()) {
-    throw Error(ErrorCode::kInvalidParameter,
-                "the split asks for " + std::to_string(sizes.test) + " test examples, '" +
-                    test.images_path + "' holds " + std::to_string(test.size()));
+    throw Error(ErrorCode::kInvalidParameter, "the split asks for " + std::to_string(sizes.test) +
+                                                  " test examples, '" + test.images_path +
+                                                  "' holds " + std::to_string(test.size()));
   }
   std::vector<std::size_t> first(sizes.test);
   std::iota(first.begin(), first.end(), std::size_t{0});

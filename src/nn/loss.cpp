@@ -27,13 +27,12 @@ void check_same_shape(const char* loss, const Tensor& prediction, const Tensor& 
   if (prediction.shape() != target.shape()) {
     throw Error(ErrorCode::kInvalidArgument,
                 std::string(loss) + ": the target's shape " + shape_to_string(target.shape()) +
-                    " differs from the prediction's shape " +
-                    shape_to_string(prediction.shape()));
+                    " differs from the prediction's shape " + shape_to_string(prediction.shape()));
   }
   if (prediction.size() == 0) {
-    throw Error(ErrorCode::kInvalidArgument,
-                std::string(loss) + ": empty prediction " + shape_to_string(prediction.shape()) +
-                    " (the mean of no elements is undefined)");
+    throw Error(ErrorCode::kInvalidArgument, std::string(loss) + ": empty prediction " +
+                                                 shape_to_string(prediction.shape()) +
+                                                 " (the mean of no elements is undefined)");
   }
   for (std::size_t i = 0; i < target.size(); ++i) {
     if (std::isnan(target[i])) {
@@ -64,19 +63,18 @@ std::vector<std::size_t> check_classes(const char* loss, const Tensor& scores,
   for (std::size_t i = 0; i < n; ++i) {
     const float t = target_classes[i];
     if (std::isnan(t)) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  std::string(loss) + ": the class index of sample " + std::to_string(i) +
-                      " is NaN");
+      throw Error(ErrorCode::kInvalidArgument, std::string(loss) + ": the class index of sample " +
+                                                   std::to_string(i) + " is NaN");
     }
     if (t != std::floor(t)) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  std::string(loss) + ": the class index of sample " + std::to_string(i) +
-                      " is " + number(t) + ", not a whole number");
+      throw Error(ErrorCode::kInvalidArgument, std::string(loss) + ": the class index of sample " +
+                                                   std::to_string(i) + " is " + number(t) +
+                                                   ", not a whole number");
     }
     if (t < 0 || t >= static_cast<float>(c)) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  std::string(loss) + ": the class index of sample " + std::to_string(i) +
-                      " is " + number(t) + ", outside [0, " + std::to_string(c - 1) + "]");
+      throw Error(ErrorCode::kInvalidArgument, std::string(loss) + ": the class index of sample " +
+                                                   std::to_string(i) + " is " + number(t) +
+                                                   ", outside [0, " + std::to_string(c - 1) + "]");
     }
     classes[i] = static_cast<std::size_t>(t);
   }
@@ -116,9 +114,8 @@ LossResult bce_loss(const Tensor& probability, const Tensor& target) {
     const double t = target[i];
     if (!(p >= 0 && p <= 1)) {  // also rejects NaN, as PyTorch does
       throw Error(ErrorCode::kInvalidArgument,
-                  "bce_loss: every probability must lie in [0, 1], element " +
-                      std::to_string(i) + " is " + number(p) +
-                      " (use bce_with_logits_loss on raw scores)");
+                  "bce_loss: every probability must lie in [0, 1], element " + std::to_string(i) +
+                      " is " + number(p) + " (use bce_with_logits_loss on raw scores)");
     }
     const double log_p = std::max(std::log(p), kLogFloor);
     const double log_1mp = std::max(std::log1p(-p), kLogFloor);

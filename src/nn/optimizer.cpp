@@ -96,8 +96,11 @@ class Sgd final : public Optimizer {
 class Adam final : public Optimizer {
  public:
   Adam(std::vector<Parameter> params, AdamOptions options, bool decoupled)
-      : Optimizer(std::move(params), options.lr), options_(options), decoupled_(decoupled),
-        exp_avg_(zero_state(params_)), exp_avg_sq_(zero_state(params_)) {
+      : Optimizer(std::move(params), options.lr),
+        options_(options),
+        decoupled_(decoupled),
+        exp_avg_(zero_state(params_)),
+        exp_avg_sq_(zero_state(params_)) {
     const std::string name = decoupled ? "adamw" : "adam";
     require(options.lr >= 0, name + ": invalid learning rate " + std::to_string(options.lr));
     require(options.eps >= 0, name + ": invalid eps " + std::to_string(options.eps));
@@ -160,7 +163,8 @@ class Adam final : public Optimizer {
 
 }  // namespace
 
-Optimizer::Optimizer(std::vector<Parameter> params, double lr) : params_(std::move(params)), lr_(lr) {
+Optimizer::Optimizer(std::vector<Parameter> params, double lr)
+    : params_(std::move(params)), lr_(lr) {
   check_parameters(params_);
 }
 

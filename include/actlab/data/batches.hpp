@@ -20,9 +20,9 @@ namespace actlab::data {
 Tensor gather_rows(const Tensor& src, std::span<const std::size_t> indices);
 
 struct Batch {
-  Tensor inputs;                      // (B, ...) rows of the inputs
-  Tensor targets;                     // (B, ...) the matching rows of the targets
-  std::vector<std::size_t> indices;   // which examples, in batch order
+  Tensor inputs;                     // (B, ...) rows of the inputs
+  Tensor targets;                    // (B, ...) the matching rows of the targets
+  std::vector<std::size_t> indices;  // which examples, in batch order
 };
 
 class BatchLoader {

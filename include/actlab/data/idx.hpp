@@ -15,8 +15,8 @@
 namespace actlab::data {
 
 struct IdxArray {
-  std::vector<std::size_t> dims;      // every one ≥ 1
-  std::vector<std::uint8_t> values;   // product(dims) elements, row-major
+  std::vector<std::size_t> dims;     // every one ≥ 1
+  std::vector<std::uint8_t> values;  // product(dims) elements, row-major
 };
 
 // Reads an unsigned-byte IDX file with `expected_ndim` dimensions (0 accepts any number).

@@ -21,8 +21,10 @@ inline constexpr std::uint64_t kStudySeed = 20250301;  // the seed of EXPERIMENT
 inline constexpr std::size_t kMnistClasses = 10;
 
 struct Dataset {
-  Tensor images;  // (N, 1, H, W) float32, pixel/255·2 − 1 ∈ [−1, 1] (ToTensor + Normalize(0.5, 0.5))
-  Tensor labels;  // (N) class indices 0..9 as floats: what nn::cross_entropy_loss and nn::fit take
+  // (N, 1, H, W) float32: pixel/255·2 − 1 ∈ [−1, 1], i.e. ToTensor() then Normalize(0.5, 0.5).
+  Tensor images;
+  // (N) class indices 0..9 as floats: what nn::cross_entropy_loss and nn::fit take.
+  Tensor labels;
   std::size_t size() const { return labels.size(); }
 };
 
