@@ -18,11 +18,12 @@
 #include <hwy/highway.h>
 // clang-format on
 
+#include "kernels/elementwise_simd.hpp"
+
 #include <cstddef>
 #include <cstring>
 #include <type_traits>
 
-#include "kernels/elementwise_simd.hpp"
 #include "kernels/op_switch.hpp"
 #include "kernels/scalar_loops.hpp"
 #include "kernels/vec_math-inl.h"
@@ -210,15 +211,18 @@ HWY_INLINE V TanhshrinkSeries(D d, V a) {
   for (int k = 6; k >= 0; --k) r = hn::Add(hn::Mul(r, s), hn::Set(d, kR[k]));
   const V sr = hn::Mul(s, r);
   const V inner = hn::Add(q0_hi, sr);
-  const V inner_lo = hn::Add(hn::Add(vm::FastSumError(q0_hi, sr, inner), vm::ProductError(s, r, sr)), q0_lo);
+  const V inner_lo =
+      hn::Add(hn::Add(vm::FastSumError(q0_hi, sr, inner), vm::ProductError(s, r, sr)), q0_lo);
   const V rest = hn::Mul(s, inner);
-  const V rest_lo = hn::Add(vm::ProductError(s, inner, rest), hn::Add(hn::Mul(s, inner_lo), hn::Mul(s_lo, inner)));
+  const V rest_lo = hn::Add(vm::ProductError(s, inner, rest),
+                            hn::Add(hn::Mul(s, inner_lo), hn::Mul(s_lo, inner)));
   const V p = hn::Add(third_hi, rest);
   const V p_lo = hn::Add(hn::Add(vm::FastSumError(third_hi, rest, p), rest_lo), third_lo);
   const V c = hn::Mul(a, s);
   const V c_lo = hn::Add(vm::ProductError(a, s, c), hn::Mul(a, s_lo));
   const V y = hn::Mul(c, p);
-  return hn::Add(y, hn::Add(vm::ProductError(c, p, y), hn::Add(hn::Mul(c_lo, p), hn::Mul(c, p_lo))));
+  return hn::Add(y,
+                 hn::Add(vm::ProductError(c, p, y), hn::Add(hn::Mul(c_lo, p), hn::Mul(c, p_lo))));
 }
 
 // 1 − tanh a = 2e/(1 + e), e = e^(−2a) as hi + lo, for a ≥ 1; one rounding.
@@ -237,8 +241,8 @@ HWY_INLINE V TanhGap(D d, V a) {
 HWY_INLINE V TimesConstant(D d, float hi, float lo, V v, V v_lo) {
   const V h = hn::Set(d, hi);
   const V p = hn::Mul(h, v);
-  return vm::AddCorrection(d, p, hn::Add(vm::ProductError(h, v, p),
-                                         hn::MulAdd(hn::Set(d, lo), v, hn::Mul(h, v_lo))));
+  return vm::AddCorrection(
+      d, p, hn::Add(vm::ProductError(h, v, p), hn::MulAdd(hn::Set(d, lo), v, hn::Mul(h, v_lo))));
 }
 
 // σ(v) + v·σ'(v) style pieces: σ(v) from e = e^(−|v|) (detail::sigmoid_from_exp).
@@ -252,7 +256,8 @@ HWY_INLINE V NonPositive(D d, V x) { return hn::IfThenZeroElse(hn::Gt(x, hn::Zer
 
 // f'(±inf) = 1 at +inf, 0 at −inf for the smooth ReLUs.
 HWY_INLINE V InfLimits(D d, V x, V f) {
-  return hn::IfThenElse(hn::IsInf(x), hn::IfThenElseZero(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f)), f);
+  return hn::IfThenElse(hn::IsInf(x), hn::IfThenElseZero(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f)),
+                        f);
 }
 
 template <>
@@ -293,8 +298,8 @@ struct VecOp<ops::Softplus> {
   static V Derivative(D d, const ops::Softplus& op, V x) {
     const V beta = hn::Set(d, op.beta);
     const V v = hn::Mul(beta, x);
-    const V s = vm::TimesSigmoid(d, hn::Set(d, 1.0f), v,
-                                 vm::FiniteOrZero(d, vm::ProductError(beta, x, v)));
+    const V s =
+        vm::TimesSigmoid(d, hn::Set(d, 1.0f), v, vm::FiniteOrZero(d, vm::ProductError(beta, x, v)));
     return hn::IfThenElse(hn::Gt(v, hn::Set(d, op.threshold)), hn::Set(d, 1.0f), s);
   }
 };
@@ -308,7 +313,8 @@ struct VecOp<ops::Elu> {
     const vm::Pair<D> m = vm::Expm1Pair(d, NonPositive(d, x), hn::Zero(d));
     const V alpha = hn::Set(d, op.alpha);
     const V p = hn::Mul(alpha, m.hi);
-    const V neg = vm::AddCorrection(d, p, hn::MulAdd(alpha, m.lo, vm::ProductError(alpha, m.hi, p)));
+    const V neg =
+        vm::AddCorrection(d, p, hn::MulAdd(alpha, m.lo, vm::ProductError(alpha, m.hi, p)));
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), x, neg);
   }
   static V Derivative(D d, const ops::Elu& op, V x) {
@@ -332,7 +338,8 @@ struct VecOp<ops::Celu> {
     const vm::Pair<D> m = vm::Expm1Pair(d, u.hi, u.lo);
     const V alpha = hn::Set(d, op.alpha);
     const V p = hn::Mul(alpha, m.hi);
-    const V neg = vm::AddCorrection(d, p, hn::MulAdd(alpha, m.lo, vm::ProductError(alpha, m.hi, p)));
+    const V neg =
+        vm::AddCorrection(d, p, hn::MulAdd(alpha, m.lo, vm::ProductError(alpha, m.hi, p)));
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), x, neg);
   }
   static V Derivative(D d, const ops::Celu& op, V x) {
@@ -353,8 +360,8 @@ struct VecOp<ops::Selu> {
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), pos, neg);
   }
   static V Derivative(D d, const S&, V x) {
-    const V neg = vm::TimesExp(d, hn::Set(d, S::kScaleAlphaF), hn::Set(d, S::kScaleAlphaLo), x,
-                               hn::Zero(d));
+    const V neg =
+        vm::TimesExp(d, hn::Set(d, S::kScaleAlphaF), hn::Set(d, S::kScaleAlphaLo), x, hn::Zero(d));
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, S::kScaleF), neg);
   }
 };
@@ -375,7 +382,8 @@ struct VecOp<ops::GeluTanh> {
     const V t1 = hn::Mul(a_hi, x);
     const V t1_lo = hn::Add(vm::ProductError(a_hi, x, t1), hn::Mul(a_lo, x));
     const V t3 = hn::Mul(b_hi, x3);
-    const V t3_lo = hn::Add(vm::ProductError(b_hi, x3, t3), hn::Add(hn::Mul(b_lo, x3), hn::Mul(b_hi, x3_lo)));
+    const V t3_lo =
+        hn::Add(vm::ProductError(b_hi, x3, t3), hn::Add(hn::Mul(b_lo, x3), hn::Mul(b_hi, x3_lo)));
     const V v = hn::Add(t1, t3);
     const V v_lo = hn::Add(vm::SumError(t1, t3, v), hn::Add(t1_lo, t3_lo));
     return {v, vm::FiniteOrZero(d, v_lo)};
@@ -412,14 +420,16 @@ struct VecOp<ops::Mish> {
     const V w = hn::Add(two, e);
     const V w_lo = hn::Add(vm::FastSumError(two, e, w), e_lo);
     const V nu = hn::Mul(ep.hi, w);
-    const V nu_lo = hn::Add(vm::ProductError(ep.hi, w, nu), hn::MulAdd(ep.hi, w_lo, hn::Mul(ep.lo, w)));
+    const V nu_lo =
+        hn::Add(vm::ProductError(ep.hi, w, nu), hn::MulAdd(ep.hi, w_lo, hn::Mul(ep.lo, w)));
     const V ew = hn::Mul(e, w);
     const V ew_lo = hn::Add(vm::ProductError(e, w, ew), hn::MulAdd(e, w_lo, hn::Mul(e_lo, w)));
     const V dn = hn::Add(two, ew);
     const V dn_lo = hn::Add(vm::FastSumError(two, ew, dn), ew_lo);
     // x > 0: N = 1 + 2e, D = N + 2e²
     const V e2 = hn::Mul(two, hn::Mul(e, e));
-    const V e2_lo = hn::Mul(two, hn::MulAdd(hn::Add(e, e), e_lo, vm::ProductError(e, e, hn::Mul(e, e))));
+    const V e2_lo =
+        hn::Mul(two, hn::MulAdd(hn::Add(e, e), e_lo, vm::ProductError(e, e, hn::Mul(e, e))));
     const V np = hn::Add(one, hn::Add(e, e));
     const V np_lo = hn::Add(vm::FastSumError(one, hn::Add(e, e), np), hn::Add(e_lo, e_lo));
     const V dp = hn::Add(np, e2);
@@ -448,7 +458,8 @@ struct VecOp<ops::Mish> {
     const V t = hn::IfThenElse(negative, hn::Div(n, hn::Add(n, two)),
                                hn::Div(hn::Add(one, hn::Mul(two, e)), dpos));
     const V om = hn::IfThenElse(negative, hn::Div(two, hn::Add(n, two)), hn::Div(ee2, dpos));
-    const V sig = hn::IfThenElse(negative, hn::Div(e, hn::Add(one, e)), hn::Div(one, hn::Add(one, e)));
+    const V sig =
+        hn::IfThenElse(negative, hn::Div(e, hn::Add(one, e)), hn::Div(one, hn::Add(one, e)));
     return InfLimits(d, x, hn::Add(t, hn::Mul(hn::Mul(x, hn::Mul(om, hn::Add(one, t))), sig)));
   }
 };
@@ -499,7 +510,9 @@ void ForwardLoop(const Op& op_in, const float* x, float* y, std::size_t n) {
   const Op op = op_in;
   const D d;
   const std::size_t lanes = hn::Lanes(d);
-  const auto body = [&](V v, V) { return hn::IfThenElse(hn::IsNaN(v), v, VecOp<Op>::Forward(d, op, v)); };
+  const auto body = [&](V v, V) {
+    return hn::IfThenElse(hn::IsNaN(v), v, VecOp<Op>::Forward(d, op, v));
+  };
   std::size_t i = 0;
   for (; i + lanes <= n; i += lanes) hn::StoreU(body(hn::LoadU(d, x + i), V()), d, y + i);
   if (i < n) Tail(d, x + i, nullptr, y + i, n - i, body);

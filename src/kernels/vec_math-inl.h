@@ -130,8 +130,7 @@ HWY_INLINE VecT<D> Pow2(D d, VI k) {
 template <class D, class VI, class V = VecT<D>>
 HWY_INLINE V Scale(D d, V u, VI n) {
   const hn::RebindToSigned<D> di;
-  const VI n2 = hn::IfThenElse(hn::Lt(n, hn::Set(di, -64)), hn::Set(di, -64),
-                               hn::ShiftRight<1>(n));
+  const VI n2 = hn::IfThenElse(hn::Lt(n, hn::Set(di, -64)), hn::Set(di, -64), hn::ShiftRight<1>(n));
   return hn::Mul(hn::Mul(u, Pow2(d, hn::Sub(n, n2))), Pow2(d, n2));
 }
 
@@ -168,7 +167,7 @@ HWY_INLINE Pair<D> Expm1Pair(D d, V v, V v_lo) {
   const V t = Scale(d, e.hi, e.n);
   const V t_lo = Scale(d, e.lo, e.n);
   const V minus_one = hn::Set(d, -1.0f);
-  const V y = hn::Add(t, minus_one);                    // t ≤ ~1: |−1| ≥ |t|
+  const V y = hn::Add(t, minus_one);  // t ≤ ~1: |−1| ≥ |t|
   const V y_lo = hn::Add(FastSumError(minus_one, t, y), t_lo);
   const V hi = hn::Add(y, y_lo);
   const V lo = FastSumError(y, y_lo, hi);
