@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -110,6 +111,22 @@ TEST(Dense, ShapeErrorNamesLayerAndShapes) {
   EXPECT_THROW(layer->backward(Tensor({2, 4})), Error);  // grad_output must be (2, 3)
 }
 
+TEST(Dense, KeepsItsOwnCopyOfAViewInput) {
+  // The caller may reuse a view's memory between forward and backward.
+  auto layer = initialised(make_dense(3, 2));
+  std::vector<float> memory = {1, 2, 3, 4, 5, 6};
+  Tensor view = Tensor::view({2, 3}, memory);
+  layer->forward(view, true);
+  const Tensor grad({2, 2}, {1, 0, 0, 1});
+  layer->backward(grad);
+  const Tensor first = *layer->parameters()[0].grad;
+  std::fill(memory.begin(), memory.end(), 100.0f);
+  layer->zero_grad();
+  layer->backward(grad);
+  const Tensor& second = *layer->parameters()[0].grad;
+  for (std::size_t i = 0; i < first.size(); ++i) EXPECT_EQ(second[i], first[i]) << i;
+}
+
 // ------------------------------------------------------------------------------ conv2d
 
 struct ConvCase {
@@ -118,17 +135,16 @@ struct ConvCase {
 };
 
 const std::vector<ConvCase> kConvCases = {
-    {2, 3, 3, 1, 0, 2, 5, 6},        {2, 3, 3, 1, 1, 2, 5, 4},
-    {1, 2, 3, 1, 2, 1, 4, 5},        {2, 2, 3, 2, 0, 2, 7, 6},
-    {3, 2, 3, 2, 1, 1, 6, 5},        {2, 3, 2, 2, 2, 2, 5, 3},
-    {2, 2, 1, 1, 0, 1, 3, 4},        {2, 3, 3, 1, 1, 1, 4, 3, false},
+    {2, 3, 3, 1, 0, 2, 5, 6}, {2, 3, 3, 1, 1, 2, 5, 4},        {1, 2, 3, 1, 2, 1, 4, 5},
+    {2, 2, 3, 2, 0, 2, 7, 6}, {3, 2, 3, 2, 1, 1, 6, 5},        {2, 3, 2, 2, 2, 2, 5, 3},
+    {2, 2, 1, 1, 0, 1, 3, 4}, {2, 3, 3, 1, 1, 1, 4, 3, false},
 };
 
 TEST(Conv2d, GradientsForStridesPaddingsAndNonSquareInputs) {
   std::uint64_t seed = 10;
   for (const ConvCase& c : kConvCases) {
-    auto layer = initialised(make_conv2d(c.in, c.out, c.kernel, c.stride, c.padding, c.bias),
-                             ++seed);
+    auto layer =
+        initialised(make_conv2d(c.in, c.out, c.kernel, c.stride, c.padding, c.bias), ++seed);
     const Tensor x = random_tensor({c.batch, c.in, c.height, c.width}, ++seed);
     EXPECT_TRUE(check_layer_gradients(*layer, x)) << layer->spec();
   }
@@ -181,6 +197,20 @@ TEST(MaxPool2d, TiesSendTheGradientToTheFirstMaximum) {
   for (std::size_t i = 0; i < expected.size(); ++i) {
     EXPECT_EQ(dx[i], expected[i]) << "grad_input[" << i << "]";
   }
+}
+
+TEST(MaxPool2d, NaNWinsItsWindow) {
+  // As PyTorch: a window with a NaN outputs NaN and sends the gradient to its first NaN.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const Tensor x({1, 1, 2, 4}, {1, nan, 5, 2,  //
+                                nan, 9, 3, 4});
+  auto layer = make_max_pool2d(2);
+  const Tensor y = layer->forward(x, false);
+  EXPECT_TRUE(std::isnan(y[0]));
+  EXPECT_EQ(y[1], 5.0f);
+  const Tensor dx = layer->backward(Tensor({1, 1, 1, 2}, {1, 2}));
+  const std::vector<float> expected = {0, 1, 2, 0, 0, 0, 0, 0};
+  for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(dx[i], expected[i]) << i;
 }
 
 TEST(AvgPool2d, Gradients) {
@@ -575,12 +605,15 @@ TEST(TorchOracle, Conv2dAndPoolsMatchPyTorchFloat64) {
     runs.push_back(std::move(r));
   };
   for (const ConvCase& c : kConvCases) {
-    auto layer = initialised(make_conv2d(c.in, c.out, c.kernel, c.stride, c.padding, c.bias),
-                             ++seed);
+    auto layer =
+        initialised(make_conv2d(c.in, c.out, c.kernel, c.stride, c.padding, c.bias), ++seed);
     std::vector<Parameter> p = layer->parameters();
-    json j = {{"kind", "conv2d"},           {"weight", to_vector(*p[0].value)},
-              {"weight_shape", p[0].value->shape()}, {"stride", c.stride},
-              {"padding", c.padding},       {"bias", nullptr}};
+    json j = {{"kind", "conv2d"},
+              {"weight", to_vector(*p[0].value)},
+              {"weight_shape", p[0].value->shape()},
+              {"stride", c.stride},
+              {"padding", c.padding},
+              {"bias", nullptr}};
     if (c.bias) j["bias"] = to_vector(*p[1].value);
     add(std::move(layer), random_tensor({c.batch, c.in, c.height, c.width}, ++seed), j);
   }
@@ -633,7 +666,8 @@ TEST(TorchOracle, Conv2dAndPoolsMatchPyTorchFloat64) {
     expect_close(name + " grad_input", r.grad_input, a["grad_input"]);
     if (cases[i]["kind"] == "conv2d") {
       expect_close(name + " grad_weight", r.param_grads[0], a["grad_weight"]);
-      if (!a["grad_bias"].is_null()) expect_close(name + " grad_bias", r.param_grads[1], a["grad_bias"]);
+      if (!a["grad_bias"].is_null())
+        expect_close(name + " grad_bias", r.param_grads[1], a["grad_bias"]);
     }
   }
 }

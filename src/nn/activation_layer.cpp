@@ -38,9 +38,9 @@ class ActivationLayer final : public Layer {
     if (is_prelu() && slopes_.size() > 1) {
       const std::size_t channel_dim = input.size() == 1 ? 0 : 1;
       if (input.empty() || input[channel_dim] != slopes_.size()) {
-        detail::throw_shape_error(spec(), "input", input,
-                                  "(N, " + std::to_string(slopes_.size()) +
-                                      ", ...) (one slope per channel on dim 1)");
+        detail::throw_shape_error(
+            spec(), "input", input,
+            "(N, " + std::to_string(slopes_.size()) + ", ...) (one slope per channel on dim 1)");
       }
     }
     try {
@@ -90,8 +90,7 @@ class ActivationLayer final : public Layer {
         kernels::rrelu_backward_train(rrelu_slopes_, grad_output.data(), grad_input.data());
         break;
       case Mode::kGeneric:
-        kernels::backward(act_, input_shape_, saved_.data(), grad_output.data(),
-                          grad_input.data());
+        kernels::backward(act_, input_shape_, saved_.data(), grad_output.data(), grad_input.data());
         break;
     }
     return grad_input;

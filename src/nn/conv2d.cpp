@@ -29,33 +29,55 @@ struct Geometry {
   std::size_t columns() const { return batch * positions(); }
 };
 
-// Input row ih of output row oh at kernel offset ki, or -1 in the padding.
-inline long source_index(std::size_t o, std::size_t ki, const Geometry& g) {
-  return static_cast<long>(o * g.stride + ki) - static_cast<long>(g.padding);
+// The outputs o in [begin, end) whose input index o·s − p + offset lies inside [0, size):
+// the rest read the zero padding. Computed once per kernel offset, so that the copy loops
+// below have no bounds checks.
+struct Range {
+  std::size_t begin, end;
+};
+Range inside(std::size_t offset, std::size_t size, std::size_t out_size, const Geometry& g) {
+  const long s = static_cast<long>(g.stride);
+  const long first = static_cast<long>(g.padding) - static_cast<long>(offset);  // o·s ≥ first
+  const long last = static_cast<long>(size) - 1 + first;                        // o·s ≤ last
+  if (last < 0) return {0, 0};
+  const auto end = std::min(out_size, static_cast<std::size_t>(last / s + 1));
+  const auto begin = first <= 0 ? std::size_t{0} : static_cast<std::size_t>((first + s - 1) / s);
+  return {std::min(begin, end), end};
+}
+
+// Input index of output o at kernel offset `offset` (valid inside its Range only).
+inline std::size_t source(std::size_t o, std::size_t offset, const Geometry& g) {
+  return o * g.stride + offset - g.padding;
 }
 
 // cols[(c·k + ki)·k + kj][n·P + oh·OW + ow] = x[n, c, oh·s − p + ki, ow·s − p + kj] (0 outside).
 void im2col(const float* x, const Geometry& g, float* cols) {
-  const std::size_t ld = g.columns(), k = g.kernel;
+  const std::size_t ld = g.columns(), k = g.kernel, ow_count = g.out_width;
   for (std::size_t c = 0; c < g.channels; ++c) {
     for (std::size_t ki = 0; ki < k; ++ki) {
+      const Range rows = inside(ki, g.height, g.out_height, g);
       for (std::size_t kj = 0; kj < k; ++kj) {
+        const Range cols_in = inside(kj, g.width, ow_count, g);
         float* row = cols + ((c * k + ki) * k + kj) * ld;
         for (std::size_t n = 0; n < g.batch; ++n) {
           const float* plane = x + (n * g.channels + c) * g.height * g.width;
           float* dst = row + n * g.positions();
-          for (std::size_t oh = 0; oh < g.out_height; ++oh, dst += g.out_width) {
-            const long ih = source_index(oh, ki, g);
-            if (ih < 0 || ih >= static_cast<long>(g.height)) {
-              std::fill(dst, dst + g.out_width, 0.0f);
-              continue;
+          std::fill(dst, dst + rows.begin * ow_count, 0.0f);
+          for (std::size_t oh = rows.begin; oh < rows.end; ++oh) {
+            float* out = dst + oh * ow_count;
+            const float* src = plane + source(oh, ki, g) * g.width;
+            std::fill(out, out + cols_in.begin, 0.0f);
+            if (g.stride == 1) {
+              std::copy(src + source(cols_in.begin, kj, g), src + source(cols_in.end, kj, g),
+                        out + cols_in.begin);
+            } else {
+              for (std::size_t ow = cols_in.begin; ow < cols_in.end; ++ow) {
+                out[ow] = src[source(ow, kj, g)];
+              }
             }
-            const float* src = plane + static_cast<std::size_t>(ih) * g.width;
-            for (std::size_t ow = 0; ow < g.out_width; ++ow) {
-              const long iw = source_index(ow, kj, g);
-              dst[ow] = iw < 0 || iw >= static_cast<long>(g.width) ? 0.0f : src[iw];
-            }
+            std::fill(out + cols_in.end, out + ow_count, 0.0f);
           }
+          std::fill(dst + rows.end * ow_count, dst + g.positions(), 0.0f);
         }
       }
     }
@@ -64,21 +86,21 @@ void im2col(const float* x, const Geometry& g, float* cols) {
 
 // The adjoint of im2col: dx[n, c, ih, iw] += every cols entry that im2col copied from it.
 void col2im(const float* cols, const Geometry& g, float* dx) {
-  const std::size_t ld = g.columns(), k = g.kernel;
+  const std::size_t ld = g.columns(), k = g.kernel, ow_count = g.out_width;
   for (std::size_t c = 0; c < g.channels; ++c) {
     for (std::size_t ki = 0; ki < k; ++ki) {
+      const Range rows = inside(ki, g.height, g.out_height, g);
       for (std::size_t kj = 0; kj < k; ++kj) {
+        const Range cols_in = inside(kj, g.width, ow_count, g);
         const float* row = cols + ((c * k + ki) * k + kj) * ld;
         for (std::size_t n = 0; n < g.batch; ++n) {
           float* plane = dx + (n * g.channels + c) * g.height * g.width;
           const float* src = row + n * g.positions();
-          for (std::size_t oh = 0; oh < g.out_height; ++oh, src += g.out_width) {
-            const long ih = source_index(oh, ki, g);
-            if (ih < 0 || ih >= static_cast<long>(g.height)) continue;
-            float* dst = plane + static_cast<std::size_t>(ih) * g.width;
-            for (std::size_t ow = 0; ow < g.out_width; ++ow) {
-              const long iw = source_index(ow, kj, g);
-              if (iw >= 0 && iw < static_cast<long>(g.width)) dst[iw] += src[ow];
+          for (std::size_t oh = rows.begin; oh < rows.end; ++oh) {
+            const float* in = src + oh * ow_count;
+            float* dst = plane + source(oh, ki, g) * g.width;
+            for (std::size_t ow = cols_in.begin; ow < cols_in.end; ++ow) {
+              dst[source(ow, kj, g)] += in[ow];
             }
           }
         }
@@ -91,13 +113,19 @@ class Conv2d final : public Layer {
  public:
   Conv2d(std::size_t in, std::size_t out, std::size_t kernel, std::size_t stride,
          std::size_t padding, bool bias, Init init)
-      : in_(in), out_(out), kernel_(kernel), stride_(stride), padding_(padding),
-        has_bias_(bias), init_(init), weight_({out, in, kernel, kernel}),
-        weight_grad_({out, in, kernel, kernel}), bias_({bias ? out : 0}),
+      : in_(in),
+        out_(out),
+        kernel_(kernel),
+        stride_(stride),
+        padding_(padding),
+        has_bias_(bias),
+        init_(init),
+        weight_({out, in, kernel, kernel}),
+        weight_grad_({out, in, kernel, kernel}),
+        bias_({bias ? out : 0}),
         bias_grad_({bias ? out : 0}) {
     if (kernel == 0 || stride == 0) {
-      throw Error(ErrorCode::kInvalidParameter,
-                  spec() + ": kernel and stride must be at least 1");
+      throw Error(ErrorCode::kInvalidParameter, spec() + ": kernel and stride must be at least 1");
     }
     Rng rng(detail::kConstructionSeed);
     Conv2d::reset_parameters(rng);
@@ -147,8 +175,8 @@ class Conv2d final : public Layer {
     const float* dy = grad_output.raw();
     for (std::size_t n = 0; n < g_.batch; ++n) {
       for (std::size_t o = 0; o < out_; ++o) {
-        std::memcpy(product_.data() + o * columns + n * positions,
-                    dy + (n * out_ + o) * positions, positions * sizeof(float));
+        std::memcpy(product_.data() + o * columns + n * positions, dy + (n * out_ + o) * positions,
+                    positions * sizeof(float));
       }
     }
     gemm(Transpose::kNo, Transpose::kYes, out_, rows, columns, 1.0f, product_.data(), columns,
@@ -178,15 +206,14 @@ class Conv2d final : public Layer {
 
   void reset_parameters(Rng& rng) override {
     const std::size_t area = kernel_ * kernel_;
-    detail::initialise(init_, in_ * area, out_ * area, rng, weight_,
-                       has_bias_ ? &bias_ : nullptr);
+    detail::initialise(init_, in_ * area, out_ * area, rng, weight_, has_bias_ ? &bias_ : nullptr);
   }
 
  private:
   Geometry geometry(const Shape& input) const {
-    const std::string expected = "(N, " + std::to_string(in_) + ", H, W) with H and W ≥ " +
-                                 std::to_string(kernel_ > 2 * padding_ ? kernel_ - 2 * padding_
-                                                                       : 0);
+    const std::string expected =
+        "(N, " + std::to_string(in_) + ", H, W) with H and W ≥ " +
+        std::to_string(kernel_ > 2 * padding_ ? kernel_ - 2 * padding_ : 0);
     if (input.size() != 4 || input[1] != in_ || input[2] + 2 * padding_ < kernel_ ||
         input[3] + 2 * padding_ < kernel_) {
       detail::throw_shape_error(spec(), "input", input, expected);
@@ -218,8 +245,7 @@ class Conv2d final : public Layer {
 std::unique_ptr<Layer> make_conv2d(std::size_t in_channels, std::size_t out_channels,
                                    std::size_t kernel, std::size_t stride, std::size_t padding,
                                    bool bias, Init init) {
-  return std::make_unique<Conv2d>(in_channels, out_channels, kernel, stride, padding, bias,
-                                  init);
+  return std::make_unique<Conv2d>(in_channels, out_channels, kernel, stride, padding, bias, init);
 }
 
 }  // namespace actlab::nn

@@ -16,8 +16,14 @@ using detail::Transpose;
 class Dense final : public Layer {
  public:
   Dense(std::size_t in, std::size_t out, bool bias, Init init)
-      : in_(in), out_(out), has_bias_(bias), init_(init), weight_({out, in}),
-        weight_grad_({out, in}), bias_({bias ? out : 0}), bias_grad_({bias ? out : 0}) {
+      : in_(in),
+        out_(out),
+        has_bias_(bias),
+        init_(init),
+        weight_({out, in}),
+        weight_grad_({out, in}),
+        bias_({bias ? out : 0}),
+        bias_grad_({bias ? out : 0}) {
     Rng rng(detail::kConstructionSeed);
     Dense::reset_parameters(rng);
   }
@@ -46,8 +52,8 @@ class Dense final : public Layer {
         std::copy(bias_.raw(), bias_.raw() + out_, output.raw() + i * out_);
       }
     }
-    gemm(Transpose::kNo, Transpose::kYes, n, out_, in_, 1.0f, input.raw(), in_, weight_.raw(),
-         in_, has_bias_ ? 1.0f : 0.0f, output.raw(), out_);
+    gemm(Transpose::kNo, Transpose::kYes, n, out_, in_, 1.0f, input.raw(), in_, weight_.raw(), in_,
+         has_bias_ ? 1.0f : 0.0f, output.raw(), out_);
     detail::keep_copy(input, input_);
     have_forward_ = true;
     return output;
@@ -58,8 +64,8 @@ class Dense final : public Layer {
     const std::size_t n = input_.shape().empty() ? 0 : input_.shape()[0];
     detail::check_backward(spec(), have_forward_, grad_output, Shape{n, out_});
     const float* dy = grad_output.raw();
-    gemm(Transpose::kYes, Transpose::kNo, out_, in_, n, 1.0f, dy, out_, input_.raw(), in_,
-         1.0f, weight_grad_.raw(), in_);
+    gemm(Transpose::kYes, Transpose::kNo, out_, in_, n, 1.0f, dy, out_, input_.raw(), in_, 1.0f,
+         weight_grad_.raw(), in_);
     if (has_bias_) {
       float* db = bias_grad_.raw();
       for (std::size_t i = 0; i < n; ++i) {

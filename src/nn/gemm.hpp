@@ -12,7 +12,7 @@ enum class Transpose { kNo, kYes };
 // lda/ldb/ldc are the row strides of A, B, C as stored. Empty products are handled
 // (k = 0 only scales C by beta), which CBLAS does not promise for zero leading dimensions.
 void gemm(Transpose trans_a, Transpose trans_b, std::size_t m, std::size_t n, std::size_t k,
-          float alpha, const float* a, std::size_t lda, const float* b, std::size_t ldb,
-          float beta, float* c, std::size_t ldc);
+          float alpha, const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta,
+          float* c, std::size_t ldc);
 
 }  // namespace actlab::nn::detail

@@ -29,8 +29,7 @@ std::string format_number(double value);
 
 // Throws Error kInvalidArgument: "<spec>: <what> has shape <got>, expected <expected>".
 [[noreturn]] void throw_shape_error(const std::string& spec, const std::string& what,
-                                    std::span<const std::size_t> got,
-                                    const std::string& expected);
+                                    std::span<const std::size_t> got, const std::string& expected);
 // Makes `kept` an owning copy of `src` (reusing its memory when the shape is unchanged): a
 // layer must not keep a view, whose memory the caller may reuse before backward.
 void keep_copy(const Tensor& src, Tensor& kept);

