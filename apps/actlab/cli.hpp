@@ -26,5 +26,7 @@ void add_eval_command(CLI::App& app, int& exit_code);
 void add_examples_command(CLI::App& app, int& exit_code);
 // perceptron, gates, linear-collapse, approx: the tutorials' small experiments.
 void add_experiment_commands(CLI::App& app, int& exit_code);
+// train: the seed-001 CNN with AdamW and early stopping.
+void add_train_command(CLI::App& app, int& exit_code);
 
 }  // namespace actlab::cli
