@@ -228,13 +228,21 @@ HWY_INLINE V TanhshrinkSeries(D d, V a) {
 // 1 − tanh a = 2e/(1 + e), e = e^(−2a) as hi + lo, for a ≥ 1; one rounding.
 HWY_INLINE V TanhGap(D d, V a) {
   const vm::ExpParts<D> e = vm::ExpReduce(d, hn::Mul(hn::Set(d, -2.0f), a), hn::Zero(d));
-  const V es = vm::Scale(d, e.hi, e.n);
-  const V es_lo = vm::Scale(d, e.lo, e.n);
+  const vm::Scaler<D> scale(d, e.n);
+  const V es = scale(e.hi);
+  const V es_lo = scale(e.lo);
   const V one = hn::Set(d, 1.0f);
   const V s = hn::Add(one, es);
   const V two = hn::Set(d, 2.0f);
   return vm::DividePairs(d, hn::Mul(two, es), hn::Mul(two, es_lo), s,
                          hn::Add(vm::FastSumError(one, es, s), es_lo));
+}
+
+// e^v for v ≤ 0 as hi + lo (both scaled by 2^n).
+HWY_INLINE vm::Pair<D> ExpPairScaled(D d, V v) {
+  const vm::ExpParts<D> e = vm::ExpReduce(d, v, hn::Zero(d));
+  const vm::Scaler<D> scale(d, e.n);
+  return {scale(e.hi), scale(e.lo)};
 }
 
 // c·v for a constant c = hi + lo, rounded once (ops::Selu::times_constant).
@@ -282,9 +290,17 @@ struct VecOp<ops::Silu> {
 
 template <>
 struct VecOp<ops::LogSigmoid> {
-  static constexpr bool kForward = false;  // needs log1p: the scalar op
+  static constexpr bool kForward = true;
   static constexpr bool kBackward = true;
-  static V Forward(D, const ops::LogSigmoid&, V x) { return x; }
+  // min(x, 0) − log1p(e^(−|x|)), the log1p as hi + lo and the difference rounded once.
+  static V Forward(D d, const ops::LogSigmoid&, V x) {
+    const vm::Pair<D> e = ExpPairScaled(d, hn::Neg(hn::Abs(x)));
+    const vm::Pair<D> l = vm::Log1pPair(d, e.hi, e.lo);
+    const V m = hn::IfThenElseZero(hn::Lt(x, hn::Zero(d)), x);
+    const V y = hn::Sub(m, l.hi);
+    const V y_lo = vm::FiniteOrZero(d, hn::Sub(vm::SumError(m, hn::Neg(l.hi), y), l.lo));
+    return hn::Add(y, y_lo);
+  }
   static V Derivative(D d, const ops::LogSigmoid&, V x) {
     return vm::TimesSigmoid(d, hn::Set(d, 1.0f), hn::Neg(x), hn::Zero(d));
   }
@@ -292,9 +308,25 @@ struct VecOp<ops::LogSigmoid> {
 
 template <>
 struct VecOp<ops::Softplus> {
-  static constexpr bool kForward = false;  // needs log1p: the scalar op
+  static constexpr bool kForward = true;
   static constexpr bool kBackward = true;
-  static V Forward(D, const ops::Softplus&, V x) { return x; }
+  // (max(v, 0) + log1p(e^(−|v|)))/β, v = β·x, with v's rounding error through the slope
+  // σ(v) and one rounding at the division (ops::Softplus::forward); x past the threshold.
+  static V Forward(D d, const ops::Softplus& op, V x) {
+    const V beta = hn::Set(d, op.beta);
+    const V v = hn::Mul(beta, x);
+    const vm::Pair<D> e = ExpPairScaled(d, hn::Neg(hn::Abs(v)));
+    const vm::Pair<D> l = vm::Log1pPair(d, e.hi, e.lo);
+    const V v_lo = vm::FiniteOrZero(d, vm::ProductError(beta, x, v));
+    const V slope_term = hn::Mul(SigmoidFromExp(d, v, e.hi), v_lo);
+    const auto positive = hn::Gt(v, hn::Zero(d));
+    const V sp = hn::Add(v, l.hi);
+    const V sp_lo = vm::FiniteOrZero(d, vm::SumError(v, l.hi, sp));
+    const V num = hn::IfThenElse(positive, sp, l.hi);
+    const V num_lo = hn::Add(hn::Add(hn::IfThenElseZero(positive, sp_lo), l.lo), slope_term);
+    const V y = vm::DividePairs(d, num, num_lo, beta, hn::Zero(d));
+    return hn::IfThenElse(hn::Gt(v, hn::Set(d, op.threshold)), x, y);
+  }
   static V Derivative(D d, const ops::Softplus& op, V x) {
     const V beta = hn::Set(d, op.beta);
     const V v = hn::Mul(beta, x);
@@ -414,8 +446,9 @@ struct VecOp<ops::Mish> {
   static V Forward(D d, const ops::Mish&, V x) {
     const V zero = hn::Zero(d), one = hn::Set(d, 1.0f), two = hn::Set(d, 2.0f);
     const vm::ExpParts<D> ep = vm::ExpReduce(d, hn::Neg(hn::Abs(x)), zero);
-    const V e = vm::Scale(d, ep.hi, ep.n);
-    const V e_lo = vm::Scale(d, ep.lo, ep.n);
+    const vm::Scaler<D> scale(d, ep.n);
+    const V e = scale(ep.hi);
+    const V e_lo = scale(ep.lo);
     // x ≤ 0: N = e(2 + e) (unscaled: hi·w), D = 2 + e·w
     const V w = hn::Add(two, e);
     const V w_lo = hn::Add(vm::FastSumError(two, e, w), e_lo);
@@ -442,9 +475,7 @@ struct VecOp<ops::Mish> {
     const V p = hn::Mul(x, num);
     const V p_lo = vm::FiniteOrZero(d, hn::MulAdd(x, num_lo, vm::ProductError(x, num, p)));
     const V q = vm::DividePairs(d, p, p_lo, den, den_lo);
-    const hn::RebindToSigned<D> di;
-    const auto n = hn::IfThenElseZero(hn::RebindMask(di, negative), ep.n);
-    const V y = vm::Scale(d, q, n);
+    const V y = scale.Only(d, negative)(q);
     return hn::IfThenElse(hn::Lt(x, hn::Set(d, vm::kExpMin)), hn::CopySign(zero, x), y);
   }
   // tanh(sp) + x·(1 − tanh(sp))(1 + tanh(sp))·σ(x), as ops::Mish::parts.
