@@ -1,5 +1,6 @@
 // The training engine end to end: PyTorch parity of the seed CNN (logits, loss, every
-// gradient, one AdamW step, through fit()), a training floor on real Fashion-MNIST that a
+// gradient, one AdamW step, through fit(); ACTLAB_PARITY_PRINT=1 prints each tensor's worst
+// error), a training floor on real Fashion-MNIST that a
 // broken engine cannot reach, and `actlab train` (output, --save, exit codes).
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -53,6 +55,9 @@ void check_close(const std::string& what, std::span<const float> ours,
     if (!(e <= tolerance)) ++bad;
     if (!(e <= worst.error)) worst = {e, i, ours[i], reference[i]};
   }
+  if (std::getenv("ACTLAB_PARITY_PRINT") != nullptr) {
+    std::printf("%-40s worst error %.3g (tolerance %.3g)\n", what.c_str(), worst.error, tolerance);
+  }
   EXPECT_EQ(bad, 0u) << what << ": " << bad << " of " << ours.size()
                      << " entries differ by more than " << tolerance << "; worst at " << worst.index
                      << ": actlab " << worst.ours << ", torch " << worst.reference << " (error "
@@ -65,12 +70,14 @@ double max_abs(const std::vector<double>& v) {
   return m;
 }
 
-// Tolerances, measured: float32 against torch float64 with the same float32 weights. Logits
-// and loss agree to ~1e-6 relative; gradients to ~1e-5 of each tensor's largest entry.
-constexpr double kLogitTolerance = 2e-5;
-constexpr double kLossTolerance = 2e-6;
-constexpr double kGradRelTolerance = 1e-4;  // × max |gradient| of the tensor
-constexpr double kStepTolerance = 2e-6;     // |parameter after the step − torch|
+// Tolerances: float32 against torch float64 from the same float32 weights, measured with
+// ACTLAB_PARITY_PRINT=1 over the four cases below (worst seen in brackets), kept ~5–10×
+// above the worst: logits [1.2e-7], gradients [4.3e-6 × the tensor's largest gradient],
+// parameters after the AdamW step [1.5e-8].
+constexpr double kLogitTolerance = 1e-6;
+constexpr double kLossTolerance = 1e-6;
+constexpr double kGradRelTolerance = 2e-5;  // × max |gradient| of the tensor
+constexpr double kStepTolerance = 1e-7;     // |parameter after the step − torch|
 
 void run_parity(const ParityCase& c) {
   SCOPED_TRACE("conv " + c.conv + ", fc " + c.fc + (c.seed_bug ? ", seed bug" : ""));
