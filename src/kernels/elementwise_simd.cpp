@@ -242,7 +242,9 @@ HWY_INLINE V TanhGap(D d, V a) {
 HWY_INLINE vm::Pair<D> ExpPairScaled(D d, V v) {
   const vm::ExpParts<D> e = vm::ExpReduce(d, v, hn::Zero(d));
   const vm::Scaler<D> scale(d, e.n);
-  return {scale(e.hi), scale(e.lo)};
+  // hi + lo renormalised first, so that a denormal e^v is rounded once, from both parts.
+  const V u = hn::Add(e.hi, e.lo);
+  return {scale(u), scale(vm::FastSumError(e.hi, e.lo, u))};
 }
 
 // c·v for a constant c = hi + lo, rounded once (ops::Selu::times_constant).

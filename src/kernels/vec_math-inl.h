@@ -67,10 +67,9 @@ HWY_INLINE V DividePairs(D d, V p, V p_lo, V q, V q_lo) {
 // (the callers clamp, and decide what lies outside).
 //
 // Method (Cody & Waite reduction, Taylor polynomial, all carried as hi + lo):
-// - n = round(v·log2 e), r = v − n·ln2 with ln2 = C1 + C2, C1 = 0.693359375 (9 bits, so
-//   n·C1 and v − n·C1 are exact for |n| ≤ 2^8), C2 = fl(ln2 − C1), n·C2 with its error
-//   (MulSub) and the two-sum error of the subtraction carried in r_lo, with v_lo;
-//   |r| ≤ 0.3466 + 3e-5; ln2 − C1 − C2 ≈ 1.4e-12 leaves ≤ 2.6e-10 relative at |n| = 188.
+// - n = round(v·log2 e), r = v − n·ln2 with ln2 = C1 + C2 + C3 (Cody & Waite, three
+//   parts): r = (v − n·C1) − n·C2 exactly, r_lo = v_lo − n·C3; |r| ≤ 0.3466 + 1e-7;
+//   ln2 − C1 − C2 − C3 ≈ 9e-17 is negligible.
 // - e^r − 1 = r + r²·P(r), P the Taylor series 1/2 + r/6 + … + r^6/8! (remainder
 //   r^9/9! < 2e-10), with r² and r²·P carried with their product errors;
 //   hi = fl(1 + q), lo the rest (two-sum) + errors + e^r·r_lo.
@@ -93,12 +92,12 @@ HWY_INLINE ExpParts<D> ExpReduce(D d, V v, V v_lo) {
   const hn::RebindToSigned<D> di;
   v = hn::Min(hn::Max(v, hn::Set(d, kExpMin)), hn::Set(d, kExpMax));
   const V nf = hn::Round(hn::Mul(v, hn::Set(d, 1.44269504088896341f)));
-  const V c2 = hn::Set(d, -2.12194440e-4f);
-  const V t = hn::NegMulAdd(nf, hn::Set(d, 0.693359375f), v);  // exact
-  const V c = hn::Mul(nf, c2);
-  const V c_lo = ProductError(nf, c2, c);
-  const V r = hn::Sub(t, c);  // r = v − n·C1 − n·C2
-  const V r_lo = hn::Add(hn::Sub(SumError(t, hn::Neg(c), r), c_lo), v_lo);
+  // ln2 = C1 + C2 + C3, C1 = 355/512, C2 = −3560·2^-24 (9 bits each): n·C1, n·C2 and both
+  // subtractions are exact for |n| ≤ 2^8 (every |v| ≥ 1/4 has an ulp ≥ 2^-25 and
+  // |r| < 1/2), so r is exact and only n·C3 (≈ 2e-9·n) goes to r_lo.
+  const V t = hn::NegMulAdd(nf, hn::Set(d, 0.693359375f), v);
+  const V r = hn::NegMulAdd(nf, hn::Set(d, -2.12192535400390625e-4f), t);
+  const V r_lo = hn::NegMulAdd(nf, hn::Set(d, -1.9046542121259336e-09f), v_lo);
   // P(r) = 1/2 + r/6 + r²/24 + … + r^6/8!
   V p = hn::Set(d, 2.48015873015873e-05f);                  // 1/8!
   p = hn::MulAdd(p, r, hn::Set(d, 1.98412698412698e-04f));  // 1/7!
@@ -153,7 +152,8 @@ struct Scaler {
   }
 };
 
-// e^(v + v_lo): ≤ 0.5 ULP (0.76 denormal, measured); 0 below −103.97, inf above 88.72 (and at ±inf).
+// e^(v + v_lo): ≤ 0.5 ULP (0.76 denormal, measured); 0 below −103.97, inf above 88.72 (and at
+// ±inf).
 template <class D, class V = VecT<D>>
 HWY_INLINE V Exp(D d, V v, V v_lo) {
   const ExpParts<D> e = ExpReduce(d, v, v_lo);
@@ -223,13 +223,13 @@ HWY_INLINE V TimesSigmoid(D d, V m, V v, V v_lo) {
 // ---------------------------------------------------------------- log1p
 
 // log(1 + e + e_lo) for e ∈ [0, 1] as hi + lo (the softplus family's log1p(e^(−|v|))).
-// Method: w = 1 + e carried exactly (two-sum), w = 2^k·m with m ∈ [1/√2, √2], k ∈ {0, 1};
-// f = m − 1 is exact (Sterbenz), the rest of w goes to δ; then fdlibm's
+// Method: w = 1 + e, w = 2^k·m with m ∈ [1/√2, √2], k ∈ {0, 1}; log1p(e) = k·ln2 +
+// log1p(f) + δ/m with f = e for k = 0, f = m − 1 (exact, Sterbenz) for k = 1; then fdlibm's
 // log1p(f) = f − f²/2 + s·(f²/2 + R(s²)), s = f/(2 + f), R the minimax polynomial of
 // e_log1pf.c (Lg1..Lg7, |s| ≤ 0.1716), with f − f²/2 and the sums carried as two-sums, plus
 // δ/m for the lo part of w and k·ln2 as hi + lo. Only the s·(…) term (≤ 7 % of the result)
 // is rounded unchecked. Measured through log_sigmoid and softplus on the kernel test's dense
-// sweep: forward ≤ 1.12 ULP (at x = ±16.42; glibc's log1pf gave 1.31 there).
+// sweep: forward ≤ 0.76 ULP (glibc's log1pf gives 1.31).
 template <class D, class V = VecT<D>>
 HWY_INLINE Pair<D> Log1pPair(D d, V e, V e_lo) {
   const V one = hn::Set(d, 1.0f);
@@ -238,8 +238,10 @@ HWY_INLINE Pair<D> Log1pPair(D d, V e, V e_lo) {
   const auto big = hn::Gt(w, hn::Set(d, 1.41421356f));
   const V half_or_one = hn::IfThenElse(big, hn::Set(d, 0.5f), one);
   const V m = hn::Mul(w, half_or_one);
-  const V delta = hn::Mul(w_lo, half_or_one);
-  const V f = hn::Sub(m, one);  // exact
+  // k = 1: f = m − 1 (exact) and the rounding of w in δ (≤ 2^-25, so δ² is negligible);
+  // k = 0: f = e itself (where w's rounding would be as large as e), δ = e_lo.
+  const V delta = hn::IfThenElse(big, hn::Mul(w_lo, half_or_one), e_lo);
+  const V f = hn::IfThenElse(big, hn::Sub(m, one), e);
   const V s = hn::Div(f, hn::Add(hn::Set(d, 2.0f), f));
   const V z = hn::Mul(s, s);
   V r = hn::Set(d, 1.4798198640e-01f);
