@@ -8,6 +8,8 @@ packages=(
   build-essential cmake pkg-config
   # libraries
   libfmt-dev libcli11-dev nlohmann-json3-dev libopenblas-dev zlib1g-dev libhwy-dev
+  # figures: Cairo (PNG/SVG/PDF), stb_image (reading PNG/JPEG), the DejaVu fonts
+  libcairo2-dev libstb-dev fonts-dejavu-core
   # the default data set: Fashion-MNIST in /usr/share/datasets/fashion-mnist
   dataset-fashion-mnist
   # tests and benchmarks
