@@ -3,6 +3,7 @@
 // the data → pixel transform puts them, and bad input gives the documented errors.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,7 @@
 
 #include "actlab/data/mnist.hpp"
 #include "actlab/error.hpp"
+#include "actlab/experiments.hpp"
 #include "actlab/plot/figure.hpp"
 #include "actlab/plot/figures.hpp"
 #include "actlab/plot/picture.hpp"
@@ -236,7 +238,34 @@ TEST(Figures, CompareDerivativeLessonAndRegionsRender) {
                                  Activation::parse("gelu")}),
                  "compare");
   expect_renders(derivative_lesson_figure(), "derivative lesson");
-  expect_renders(regions_figure(1), "regions");
+  const Figure regions = regions_figure(1);
+  EXPECT_EQ(regions.panel_count(), 15u) << "perceptron + 4 networks, × AND/OR/XOR";
+  expect_renders(regions, "regions");
+  expect_renders(regions_figure(1, false), "perceptron regions");
+  expect_renders(approx_figure(1, 100), "approx");
+}
+
+TEST(Figures, RegionMapsShowEachNetworksOutputWhereItIs) {
+  // Hidden-sigmoid on XOR (row 3, column 2): the pixel at data (x1, x2) has the colour map's
+  // colour for the network's output at that grid point (vmin −0.25, vmax 1.25).
+  const Figure fig = regions_figure(1);
+  const Picture png = decode(fig.encode(Figure::Format::kPng), "regions");
+  const Transform t = fig.transform(3 * 3 + 2);
+  const auto net = experiments::train_gate_model(experiments::GateModel::kHiddenSigmoid,
+                                                 experiments::Gate::kXor, 1, 1000, 101);
+  for (auto [gx, gy] : {std::pair{85, 15}, {85, 85}, {50, 50}, {20, 70}}) {
+    const double x = gx / 100.0, y = gy / 100.0;
+    const double out = net.regions[static_cast<std::size_t>(gy * 101 + gx)];
+    const Color want = color_at(ColorMap::kBlueRed, (out + 0.25) / 1.5);
+    const auto r = static_cast<std::size_t>(std::lround(t.py(y)));
+    const auto c = static_cast<std::size_t>(std::lround(t.px(x)));
+    EXPECT_NEAR(png.at(r, c, 0), want.r * 255, 4) << "red at (" << x << ", " << y << ") output " << out;
+    EXPECT_NEAR(png.at(r, c, 1), want.g * 255, 4) << "green at (" << x << ", " << y << ")";
+    EXPECT_NEAR(png.at(r, c, 2), want.b * 255, 4) << "blue at (" << x << ", " << y << ")";
+  }
+  // It solves XOR: (1, 0) fires, (1, 1) does not.
+  EXPECT_GT(net.regions[100], 0.5);
+  EXPECT_LT(net.regions[101 * 101 - 1], 0.5);
 }
 
 TEST(Figures, DerivativeLessonShowsTheRoundOff) {
@@ -277,6 +306,8 @@ TEST(PlotCli, WritesEveryFigureAndPrintsThePath) {
       "plot --derivative-lesson --out " + dir + "/lesson.svg",
       "plot-derivative --out " + dir + "/lesson.png",
       "plot-regions --out " + dir + "/regions.png",
+      "plot-regions --perceptron-only --seed 3 --out " + dir + "/perceptron.svg",
+      "plot-approx --out " + dir + "/approx.png",
       "view relu --image " + dir + "/relu.png --out " + dir + "/view_photo.png",
   };
   if (have_fashion_mnist()) commands.push_back("view gelu --out " + dir + "/view.svg");

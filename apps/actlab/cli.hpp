@@ -28,7 +28,7 @@ void add_examples_command(CLI::App& app, int& exit_code);
 void add_experiment_commands(CLI::App& app, int& exit_code);
 // train: the seed-001 CNN with AdamW and early stopping.
 void add_train_command(CLI::App& app, int& exit_code);
-// plot, view, plot-derivative, plot-regions: the tutorials' figures (docs/figures.md).
+// plot, view, plot-derivative, plot-regions, plot-approx: the tutorials' figures (docs/figures.md).
 void add_plot_commands(CLI::App& app, int& exit_code);
 
 }  // namespace actlab::cli

@@ -1,4 +1,4 @@
-// actlab plot | view | plot-derivative | plot-regions: the tutorials' figures as PNG, SVG or
+// actlab plot | view | plot-derivative | plot-regions | plot-approx: the tutorials' figures as PNG, SVG or
 // PDF files (docs/figures.md).
 #include <iostream>
 #include <memory>
@@ -104,6 +104,18 @@ void run_view(const ViewOptions& o) {
        o.out.empty() ? "view_" + std::string(act.name()) + ".png" : o.out);
 }
 
+struct RegionOptions {
+  std::string out;
+  std::uint64_t seed = 1;
+  bool perceptron_only = false;
+};
+
+struct ApproxOptions {
+  std::string out;
+  std::uint64_t seed = 1;
+  std::size_t epochs = 100;
+};
+
 }  // namespace
 
 void add_plot_commands(CLI::App& app, int& /*exit_code*/) {
@@ -152,12 +164,26 @@ void add_plot_commands(CLI::App& app, int& /*exit_code*/) {
   view->callback([v] { run_view(*v); });
 
   auto* regions = app.add_subcommand(
-      "plot-regions", "Decision regions of the perceptron on AND/OR/XOR (101 x 101 grid)");
-  auto r = std::make_shared<std::pair<std::string, std::uint64_t>>("", 1);
-  regions->add_option("-o,--out", r->first, "Output file (default regions.png)");
-  regions->add_option("--seed", r->second, "Seed of the initial weights")->capture_default_str();
+      "plot-regions",
+      "Decision regions on AND/OR/XOR (101 x 101 grid): the perceptron and seed 004's networks");
+  auto r = std::make_shared<RegionOptions>();
+  regions->add_option("-o,--out", r->out, "Output file (default regions.png)");
+  regions->add_option("--seed", r->seed, "Seed of the initial weights")->capture_default_str();
+  regions->add_flag("--perceptron-only", r->perceptron_only, "Only the perceptron's row");
   regions->callback([r] {
-    save(plot::regions_figure(r->second), r->first.empty() ? "regions.png" : r->first);
+    save(plot::regions_figure(r->seed, !r->perceptron_only),
+         r->out.empty() ? "regions.png" : r->out);
+  });
+
+  auto* approx = app.add_subcommand(
+      "plot-approx", "Parallel and serial ReLU networks fitting x² + noise (seed 004)");
+  auto a = std::make_shared<ApproxOptions>();
+  approx->add_option("-o,--out", a->out, "Output file (default approx.png)");
+  approx->add_option("--seed", a->seed, "Seed of noise, weights and shuffling")
+      ->capture_default_str();
+  approx->add_option("--epochs", a->epochs, "Training epochs")->capture_default_str();
+  approx->callback([a] {
+    save(plot::approx_figure(a->seed, a->epochs), a->out.empty() ? "approx.png" : a->out);
   });
 }
 

@@ -234,45 +234,110 @@ Figure derivative_lesson_figure() {
   return fig;
 }
 
-Figure regions_figure(std::uint64_t seed) {
+namespace {
+
+// One decision-region panel: the 101 × 101 map of outputs over [0, 1]² (0.5 is the white
+// boundary), and the four inputs, white for label 1 and dark for label 0.
+void region_panel(Panel& panel, const std::string& title, std::vector<double> values,
+                  std::size_t grid, experiments::Gate gate) {
+  Image img;
+  img.rows = img.cols = grid;
+  img.values = std::move(values);
+  img.origin_lower = true;
+  const double half = 0.5 / static_cast<double>(grid - 1);
+  img.extent = std::array<double, 4>{-half, 1 + half, -half, 1 + half};
+  img.map = ColorMap::kBlueRed;
+  img.vmin = -0.25;  // 0 and 1 in mid blue and mid red, so that the points stay readable
+  img.vmax = 1.25;
+  img.colorbar = "output";
+  const auto inputs = experiments::gate_inputs();
+  const auto labels = experiments::gate_labels(gate);
+  std::vector<double> px, py;
+  ScatterStyle points;
+  points.radius = 7;
+  points.edge = Color{0.1, 0.1, 0.1, 1};
+  for (std::size_t i = 0; i < 4; ++i) {
+    px.push_back(inputs[i][0]);
+    py.push_back(inputs[i][1]);
+    points.colors.push_back(labels[i] > 0.5 ? Color{1, 1, 1, 1} : Color{0.1, 0.1, 0.1, 1});
+  }
+  panel.title(title)
+      .x_label("x\u2081")
+      .y_label("x\u2082")
+      .grid(false)
+      .equal_aspect(true)
+      .x_range(-0.08, 1.08)
+      .y_range(-0.08, 1.08)
+      .image(std::move(img))
+      .scatter(px, py, "", points);
+}
+
+// The networks' specs in a panel title's width.
+std::string short_spec(experiments::GateModel model) {
+  switch (model) {
+    case experiments::GateModel::kLinear: return "Dense(1)";
+    case experiments::GateModel::kSigmoid: return "Dense(1, \u03c3)";
+    case experiments::GateModel::kHiddenSigmoid: return "Dense(2, \u03c3) \u2192 Dense(1)";
+    case experiments::GateModel::kQuadraticFeatures: return "(x\u2081, x\u2082, x\u2081x\u2082) \u2192 Dense(1, \u03c3)";
+  }
+  return experiments::gate_model_spec(model);
+}
+
+}  // namespace
+
+Figure regions_figure(std::uint64_t seed, bool networks) {
   using namespace experiments;
   const Gate gates[] = {Gate::kAnd, Gate::kOr, Gate::kXor};
-  const std::size_t grid = 101;
-  Figure fig(1140, 400, 1, 3);
-  fig.title("Perceptron decision regions on the 101 \u00d7 101 grid (seed " +
-            std::to_string(seed) + "): red fires, blue does not; white points are label 1");
+  const GateModel models[] = {GateModel::kLinear, GateModel::kSigmoid, GateModel::kHiddenSigmoid,
+                              GateModel::kQuadraticFeatures};
+  const std::size_t grid = 101, rows = networks ? 5 : 1;
+  Figure fig(1080, static_cast<int>(34 + 330 * rows), rows, 3);
+  fig.title("Decision regions, 101 \u00d7 101 grid, seed " + std::to_string(seed) +
+            ": output 1 red, 0 blue, 0.5 white; white points have label 1");
   for (std::size_t g = 0; g < 3; ++g) {
     const PerceptronResult r = train_perceptron(gates[g], seed);
-    Image img;
-    img.rows = img.cols = grid;
-    img.values = perceptron_regions(r, grid);
-    img.origin_lower = true;
-    const double half = 0.5 / static_cast<double>(grid - 1);
-    img.extent = std::array<double, 4>{-half, 1 + half, -half, 1 + half};
-    img.map = ColorMap::kBlueRed;
-    img.vmin = -0.6;  // pale blue for 0, pale red for 1: the points stay readable on top
-    img.vmax = 1.6;
-    const auto inputs = gate_inputs();
-    const auto labels = gate_labels(gates[g]);
-    std::vector<double> px, py;
-    ScatterStyle points;
-    points.radius = 7;
-    points.edge = Color{0.1, 0.1, 0.1, 1};
-    for (std::size_t i = 0; i < 4; ++i) {
-      px.push_back(inputs[i][0]);
-      py.push_back(inputs[i][1]);
-      points.colors.push_back(labels[i] > 0.5 ? Color{1, 1, 1, 1} : Color{0.1, 0.1, 0.1, 1});
+    region_panel(fig.panel(0, g),
+                 "perceptron, " + upper(gate_name(gates[g])) + ": accuracy " + fixed(r.accuracy, 2),
+                 perceptron_regions(r, grid), grid, gates[g]);
+  }
+  for (std::size_t m = 0; networks && m < 4; ++m) {
+    for (std::size_t g = 0; g < 3; ++g) {
+      const GateResult r = train_gate_model(models[m], gates[g], seed, 1000, grid);
+      region_panel(fig.panel(m + 1, g),
+                   short_spec(models[m]) + ", " + upper(gate_name(gates[g])) + ": " +
+                       fixed(r.accuracy, 2),
+                   r.regions, grid, gates[g]);
     }
-    fig.panel(g)
-        .title(upper(gate_name(gates[g])) + ": accuracy " + fixed(r.accuracy, 2))
-        .x_label("x\u2081")
-        .y_label("x\u2082")
-        .grid(false)
-        .equal_aspect(true)
-        .x_range(-0.08, 1.08)
-        .y_range(-0.08, 1.08)
-        .image(std::move(img))
-        .scatter(px, py, "", points);
+  }
+  return fig;
+}
+
+Figure approx_figure(std::uint64_t seed, std::size_t epochs) {
+  const experiments::ApproxResult r = experiments::approximate_square(seed, epochs);
+  std::vector<double> square(r.x.size());
+  for (std::size_t i = 0; i < r.x.size(); ++i) square[i] = r.x[i] * r.x[i];
+  Figure fig(900, 560);
+  fig.title("ReLU networks of " + std::to_string(r.parallel_parameters) +
+            " parameters fitting x\u00b2 + 10\u00b7N(0, 1) (seed " + std::to_string(seed) + ", " +
+            std::to_string(epochs) + " epochs)");
+  ScatterStyle noisy;
+  noisy.color = Color{0.55, 0.55, 0.55, 0.45};
+  noisy.radius = 1.6;
+  fig.panel(0)
+      .x_label("x")
+      .y_label("y")
+      .legend(LegendPlace::kTopLeft)
+      .scatter(r.x, r.y_noisy, "targets x\u00b2 + noise", noisy)
+      .line(r.x, square, "x\u00b2", {Color{0.1, 0.1, 0.1, 1}, 1.5, true})
+      .line(r.x, r.parallel_fit,
+            "parallel 1\u20136\u20131: MSE " + fixed(r.parallel_mse, 1), {palette(0), 2.5})
+      .line(r.x, r.serial_fit,
+            "serial 1\u20132\u20132\u20132\u20131: MSE " + fixed(r.serial_mse, 1), {palette(1), 2.5});
+  if (std::max(r.parallel_mse, r.serial_mse) > 300) {
+    // The noise alone leaves an MSE near 100; a flat stretch is a unit that died.
+    fig.panel(0)
+        .text(-9.6, -8, "Flat stretches are ReLU units that died (output 0 for every x).")
+        .text(-9.6, -17, "The noise alone leaves an MSE near 100; other seeds fit well.");
   }
   return fig;
 }

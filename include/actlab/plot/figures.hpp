@@ -41,8 +41,14 @@ struct DerivativeLesson {
 };
 DerivativeLesson derivative_lesson();
 
-// Decision regions of the perceptron on AND, OR and XOR on the 101 × 101 grid over [0, 1]²,
-// with the four inputs marked by their labels (EXPERIMENTS.md §3).
-Figure regions_figure(std::uint64_t seed = 1);
+// Decision regions on AND, OR and XOR on the 101 × 101 grid over [0, 1]², with the four
+// inputs marked by their labels (EXPERIMENTS.md §3): the perceptron (first row) and, with
+// `networks`, seed 004's gate networks (linear, sigmoid, hidden sigmoid, quadratic feature),
+// one row each, their outputs coloured with 0.5 (the threshold) in white.
+Figure regions_figure(std::uint64_t seed = 1, bool networks = true);
+
+// Seed 004's x² fits (experiments::approximate_square): the noisy targets, x², and the
+// parallel and serial ReLU networks' curves with their MSEs.
+Figure approx_figure(std::uint64_t seed = 1, std::size_t epochs = 100);
 
 }  // namespace actlab::plot
