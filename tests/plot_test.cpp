@@ -105,6 +105,8 @@ TEST(NiceTicks, StepsOfOneTwoFiveInsideTheRange) {
   ASSERT_FALSE(t.empty());
   EXPECT_GE(t.front(), -0.37);
   EXPECT_LE(t.back(), 1.21);
+  EXPECT_EQ(nice_ticks(-0.46, 0.46, 4), (std::vector<double>{-0.4, -0.2, 0, 0.2, 0.4}))
+      << "at least three ticks inside the range";
   EXPECT_EQ(tick_label(-5, 5), "\u22125");
   EXPECT_EQ(tick_label(0.6000000000000001, 0.2), "0.6");
   EXPECT_EQ(tick_label(0, 0.2), "0");

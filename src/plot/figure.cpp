@@ -83,12 +83,20 @@ double tick_step(double lo, double hi, std::size_t target) {
 std::vector<double> nice_ticks(double lo, double hi, std::size_t target) {
   if (lo > hi) std::swap(lo, hi);
   if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi)) return {lo};
-  const double step = tick_step(lo, hi, target);
-  const double first = std::ceil(lo / step - 1e-9), last = std::floor(hi / step + 1e-9);
+  double step = tick_step(lo, hi, target);
   std::vector<double> ticks;
-  for (double k = first; k <= last; k += 1) {
-    const double v = k * step;
-    ticks.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    const double first = std::ceil(lo / step - 1e-9), last = std::floor(hi / step + 1e-9);
+    ticks.clear();
+    for (double k = first; k <= last; k += 1) {
+      const double v = k * step;
+      ticks.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
+    }
+    if (ticks.size() >= std::min<std::size_t>(3, target)) break;
+    // Too few inside the range (e.g. [−0.46, 0.46] with step 0.5): the next smaller nice step.
+    const double magnitude = std::pow(10.0, std::floor(std::log10(step) + 1e-9));
+    const double f = std::round(step / magnitude);
+    step = (f == 1 ? 0.5 : f == 2 ? 1 : 2) * magnitude;
   }
   return ticks;
 }
