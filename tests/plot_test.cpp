@@ -270,6 +270,19 @@ TEST(Figures, RegionMapsShowEachNetworksOutputWhereItIs) {
   EXPECT_LT(net.regions[101 * 101 - 1], 0.5);
 }
 
+TEST(Figures, TrainingCurvesRender) {
+  nn::TrainResult r;
+  for (std::size_t e = 1; e <= 12; ++e) {
+    const double t = static_cast<double>(e);
+    r.history.push_back({e, 2.0 / t, 1 - 0.5 / t, 2.2 / t + 0.01 * t, 1 - 0.6 / t, 0.1});
+  }
+  r.best_epoch = 9;
+  expect_renders(training_figure(r, "synthetic run"), "training curves");
+  r.history.resize(1);
+  expect_renders(training_figure(r, "one epoch"), "one epoch");
+  EXPECT_THROW(training_figure(nn::TrainResult{}, "empty"), Error);
+}
+
 TEST(Figures, DerivativeLessonShowsTheRoundOff) {
   const DerivativeLesson d = derivative_lesson();
   ASSERT_EQ(d.x.size(), 1001u);

@@ -342,4 +342,44 @@ Figure approx_figure(std::uint64_t seed, std::size_t epochs) {
   return fig;
 }
 
+Figure training_figure(const nn::TrainResult& result, const std::string& title) {
+  if (result.history.empty()) {
+    throw Error(ErrorCode::kInvalidArgument, "training curves: no epochs to plot");
+  }
+  std::vector<double> epoch, train_loss, val_loss, train_acc, val_acc;
+  for (const nn::EpochRecord& e : result.history) {
+    epoch.push_back(static_cast<double>(e.epoch));
+    train_loss.push_back(e.train_loss);
+    val_loss.push_back(e.validation_loss);
+    train_acc.push_back(e.train_accuracy);
+    val_acc.push_back(e.validation_accuracy);
+  }
+  Figure fig(1000, 440, 1, 2);
+  fig.title(title);
+  Panel& loss = fig.panel(0).title("loss").x_label("epoch").y_label("loss").legend(
+      LegendPlace::kTopRight);
+  Panel& acc = fig.panel(1).title("accuracy").x_label("epoch").y_label("accuracy").legend(
+      LegendPlace::kBottomRight);
+  const bool one = epoch.size() == 1;  // a single epoch: show points, a line needs two
+  ScatterStyle dot;
+  dot.radius = 4;
+  if (one) {
+    loss.scatter(epoch, train_loss, "train", dot).scatter(epoch, val_loss, "validation", dot);
+    acc.scatter(epoch, train_acc, "train", dot).scatter(epoch, val_acc, "validation", dot);
+  } else {
+    loss.line(epoch, train_loss, "train").line(epoch, val_loss, "validation");
+    acc.line(epoch, train_acc, "train").line(epoch, val_acc, "validation");
+  }
+  if (result.best_epoch > 0) {
+    const double best = static_cast<double>(result.best_epoch);
+    const Range ly = loss.data_y_range(), ay = acc.data_y_range();
+    const LineStyle marker{Color{0.4, 0.4, 0.4, 1}, 1.2, true};
+    loss.line({best, best}, {ly.lo, ly.hi}, "best epoch " + std::to_string(result.best_epoch),
+              marker);
+    acc.line({best, best}, {ay.lo, ay.hi}, "best epoch " + std::to_string(result.best_epoch),
+             marker);
+  }
+  return fig;
+}
+
 }  // namespace actlab::plot

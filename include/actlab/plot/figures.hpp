@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "actlab/activation.hpp"
+#include "actlab/nn/model.hpp"
 #include "actlab/plot/figure.hpp"
 #include "actlab/plot/picture.hpp"
 
@@ -50,5 +51,9 @@ Figure regions_figure(std::uint64_t seed = 1, bool networks = true);
 // Seed 004's x² fits (experiments::approximate_square): the noisy targets, x², and the
 // parallel and serial ReLU networks' curves with their MSEs.
 Figure approx_figure(std::uint64_t seed = 1, std::size_t epochs = 100);
+
+// Training curves of nn::fit (actlab train): loss and accuracy per epoch for the training and
+// validation sets, the best epoch marked by a dashed line. Error kInvalidArgument if empty.
+Figure training_figure(const nn::TrainResult& result, const std::string& title);
 
 }  // namespace actlab::plot
