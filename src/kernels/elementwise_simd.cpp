@@ -630,6 +630,79 @@ struct VecOp<ops::Gelu> {
   }
 };
 
+template <>
+struct VecOp<ops::Hardswish> {
+  static constexpr bool kForward = true;
+  static constexpr bool kBackward = true;
+  // x·(x + 3)/6 with x + 3 and the product carried exactly, one rounding (ops::Hardswish).
+  static V Forward(D d, const ops::Hardswish&, V x) {
+    const V three = hn::Set(d, 3.0f);
+    const V u = hn::Add(x, three);
+    const V p = hn::Mul(x, u);
+    const V p_lo = hn::MulAdd(x, vm::SumError(x, three, u), vm::ProductError(x, u, p));
+    const V mid = vm::DividePairs(d, p, vm::FiniteOrZero(d, p_lo), hn::Set(d, 6.0f), hn::Zero(d));
+    return hn::IfThenZeroElse(hn::Le(x, hn::Neg(three)), hn::IfThenElse(hn::Ge(x, three), x, mid));
+  }
+  static V Derivative(D d, const ops::Hardswish&, V x) {
+    const V mid =
+        hn::Div(hn::Add(hn::Mul(hn::Set(d, 2.0f), x), hn::Set(d, 3.0f)), hn::Set(d, 6.0f));
+    return hn::IfThenZeroElse(hn::Lt(x, hn::Set(d, -3.0f)),
+                              hn::IfThenElse(hn::Le(x, hn::Set(d, 3.0f)), mid, hn::Set(d, 1.0f)));
+  }
+};
+
+template <>
+struct VecOp<ops::Softsign> {
+  static constexpr bool kForward = true;
+  static constexpr bool kBackward = true;
+  static V Forward(D d, const ops::Softsign&, V x) {
+    const V q = hn::Div(x, hn::Add(hn::Set(d, 1.0f), hn::Abs(x)));
+    return hn::IfThenElse(hn::IsInf(x), hn::CopySign(hn::Set(d, 1.0f), x), q);
+  }
+  // 1/(1 + |x|)² with 1 + |x| and its square carried exactly (ops::Softsign); r·r past the
+  // overflow of the square.
+  static V Derivative(D d, const ops::Softsign&, V x) {
+    const V one = hn::Set(d, 1.0f);
+    const V a = hn::Abs(x);
+    const V dd1 = hn::Add(one, a);
+    const V dd = hn::Mul(dd1, dd1);
+    const V dd_lo =
+        hn::MulAdd(hn::Add(dd1, dd1), vm::SumError(one, a, dd1), vm::ProductError(dd1, dd1, dd));
+    const V exact = vm::DividePairs(d, one, hn::Zero(d), dd, vm::FiniteOrZero(d, dd_lo));
+    const V r = hn::Div(one, dd1);
+    return hn::IfThenElse(hn::IsFinite(dd), exact, hn::Mul(r, r));
+  }
+};
+
+template <>
+struct VecOp<ops::Tanhshrink> {
+  static constexpr bool kForward = true;
+  static constexpr bool kBackward = true;
+  // x − tanh x: the series below |x| = 1, (|x| − 1) + 2e/(1 + e) above (ops::Tanhshrink).
+  static V Forward(D d, const ops::Tanhshrink&, V x) {
+    const V a = hn::Abs(x);
+    const V one = hn::Set(d, 1.0f);
+    const V far = hn::Add(hn::Sub(a, one), TanhGap(d, a));
+    return hn::CopySign(hn::IfThenElse(hn::Lt(a, one), TanhshrinkSeries(d, a), far), x);
+  }
+  // tanh²(x), squaring tanh's hi + lo pair with its error.
+  static V Derivative(D d, const ops::Tanhshrink&, V x) {
+    const V a = hn::Abs(x);
+    const V one = hn::Set(d, 1.0f);
+    const V g = TanhshrinkSeries(d, a);
+    const V t_near = hn::Sub(a, g);
+    const V lo_near = vm::FastSumError(a, hn::Neg(g), t_near);
+    const V q = TanhGap(d, a);
+    const V t_far = hn::Sub(one, q);
+    const V lo_far = vm::FastSumError(one, hn::Neg(q), t_far);
+    const auto near = hn::Lt(a, one);
+    const V t = hn::IfThenElse(near, t_near, t_far);
+    const V t_lo = hn::IfThenElse(near, lo_near, lo_far);
+    const V tt = hn::Mul(t, t);
+    return hn::Add(tt, hn::MulAdd(hn::Add(t, t), t_lo, vm::ProductError(t, t, tt)));
+  }
+};
+
 #else
 HWY_INLINE V TanhshrinkSeries(D, V a) { return a; }
 HWY_INLINE V TanhGap(D, V a) { return a; }
