@@ -703,6 +703,62 @@ struct VecOp<ops::Tanhshrink> {
   }
 };
 
+template <>
+struct VecOp<ops::Squareplus> {
+  static constexpr bool kForward = true;
+  static constexpr bool kBackward = true;
+  // r = √(x² + b) as hi + lo with one Newton correction; |x|·√(1 + b/x²) where x² + b
+  // overflows; |x| for b = 0 (ops::Squareplus::root).
+  static vm::Pair<D> Root(D d, const ops::Squareplus& op, V x) {
+    const V a = hn::Abs(x);
+    if (op.b == 0) return {a, hn::Zero(d)};
+    const V b = hn::Set(d, op.b);
+    const V x2 = hn::Mul(a, a);
+    const V r2 = hn::Add(x2, b);
+    const V r2_lo = hn::Add(vm::SumError(x2, b, r2), vm::ProductError(a, a, x2));
+    const V r = hn::Sqrt(r2);
+    const V r_lo = hn::Div(hn::Sub(r2_lo, vm::ProductError(r, r, r2)), hn::Add(r, r));
+    const V big = hn::Mul(a, hn::Sqrt(hn::Add(hn::Set(d, 1.0f), hn::Div(hn::Div(b, a), a))));
+    const auto finite = hn::IsFinite(r2);
+    return {hn::IfThenElse(finite, r, big), hn::IfThenElseZero(finite, vm::FiniteOrZero(d, r_lo))};
+  }
+  // (r − x)/2 for x < 0, as hi + lo.
+  static vm::Pair<D> HalfGap(D d, const vm::Pair<D>& r, V x) {
+    const V half = hn::Set(d, 0.5f);
+    const V hr = hn::Mul(half, r.hi);
+    const V hx = hn::Neg(hn::Mul(half, x));
+    const V h = hn::Add(hr, hx);
+    return {h, hn::MulAdd(half, r.lo, vm::FastSumError(hr, hx, h))};
+  }
+  static V Forward(D d, const ops::Squareplus& op, V x) {
+    const vm::Pair<D> r = Root(d, op, x);
+    const vm::Pair<D> gap = HalfGap(d, r, x);
+    const V neg = vm::DividePairs(d, hn::Set(d, 0.25f * op.b), hn::Zero(d), gap.hi, gap.lo);
+    const V half = hn::Set(d, 0.5f);
+    const V hr = hn::Mul(half, r.hi);
+    const V hx = hn::Mul(half, x);
+    const V sum = hn::Add(hx, hr);
+    const V pos = hn::Add(sum, hn::MulAdd(half, r.lo, vm::FastSumError(hr, hx, sum)));
+    const V y = hn::IfThenElse(hn::Lt(x, hn::Zero(d)), neg, pos);
+    return hn::IfThenElse(hn::IsInf(x), hn::IfThenElseZero(hn::Gt(x, hn::Zero(d)), x), y);
+  }
+  static V Derivative(D d, const ops::Squareplus& op, V x) {
+    const V half = hn::Set(d, 0.5f);
+    const V quarter_b = hn::Set(d, 0.25f * op.b);
+    const vm::Pair<D> r = Root(d, op, x);
+    const V pos = hn::MulAdd(half, vm::DividePairs(d, x, hn::Zero(d), r.hi, r.lo), half);
+    const vm::Pair<D> gap = HalfGap(d, r, x);
+    const V dd = hn::Mul(r.hi, gap.hi);
+    const V dd_lo = hn::Add(vm::ProductError(r.hi, gap.hi, dd),
+                            hn::MulAdd(r.hi, gap.lo, hn::Mul(r.lo, gap.hi)));
+    const V exact = vm::DividePairs(d, quarter_b, hn::Zero(d), dd, vm::FiniteOrZero(d, dd_lo));
+    const V big = hn::Div(hn::Div(quarter_b, r.hi), gap.hi);
+    const V neg = hn::IfThenElse(hn::IsFinite(dd), exact, big);
+    const V y = hn::IfThenElse(hn::Ge(x, hn::Zero(d)), pos, neg);
+    return InfLimits(d, x, hn::IfThenElse(hn::Eq(r.hi, hn::Zero(d)), half, y));
+  }
+};
+
 #else
 HWY_INLINE V TanhshrinkSeries(D, V a) { return a; }
 HWY_INLINE V TanhGap(D, V a) { return a; }
