@@ -13,17 +13,15 @@
 #include "kernels/along_dim.hpp"
 #include "kernels/checks.hpp"
 #include "kernels/elementwise_simd.hpp"
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "kernels/thread_pool.hpp"
 
 namespace actlab::kernels {
 namespace {
 
-// Arrays of at least parallel_min(act) elements are split across the OpenMP threads (one
-// contiguous chunk each, chunk edges on 64-element boundaries); smaller ones run on the
-// calling thread with no OpenMP call at all. OMP_NUM_THREADS=1 turns threading off.
+// Arrays of at least parallel_min(act) elements are split across the pool's threads (one
+// contiguous chunk each, chunk edges on 64-element boundaries; thread_pool.hpp says why not
+// OpenMP); smaller ones run on the calling thread with no pool call at all.
+// ACTLAB_NUM_THREADS=1 turns threading off.
 // Thresholds chosen by measurement: the program and its output are in docs/benchmarks.md
 // ("Threading threshold"; run as `OMP_NUM_THREADS=2 ./bench_threshold`). On 2 Zen 4 cores
 // two threads first win at 128K elements for relu (memory-bound: 0.89× at 64K, 1.7× at
@@ -42,23 +40,16 @@ constexpr std::size_t kChunkAlign = 64;
 // on the split.
 template <class F>
 void parallel_chunks(std::size_t n, std::size_t min, F&& f) {
-#ifdef _OPENMP
-  if (n >= min && omp_get_max_threads() > 1) {
-#pragma omp parallel
-    {
-      const auto threads = static_cast<std::size_t>(omp_get_num_threads());
-      const auto t = static_cast<std::size_t>(omp_get_thread_num());
+  if (n >= min && detail::pool_threads() > 1) {
+    detail::run_parallel([&](std::size_t t, std::size_t threads) {
       const std::size_t per =
           ((n + threads - 1) / threads + kChunkAlign - 1) / kChunkAlign * kChunkAlign;
       const std::size_t begin = std::min(n, t * per);
       const std::size_t end = std::min(n, begin + per);
       if (begin < end) f(begin, end - begin);
-    }
+    });
     return;
   }
-#else
-  (void)min;
-#endif
   f(std::size_t{0}, n);
 }
 
