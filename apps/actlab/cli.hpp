@@ -30,5 +30,7 @@ void add_experiment_commands(CLI::App& app, int& exit_code);
 void add_train_command(CLI::App& app, int& exit_code);
 // plot, view, plot-derivative, plot-regions, plot-approx: the tutorials' figures (docs/figures.md).
 void add_plot_commands(CLI::App& app, int& exit_code);
+// tour: the tutorials as one HTML page with its figures (docs/tour.md).
+void add_tour_command(CLI::App& app, int& exit_code);
 
 }  // namespace actlab::cli
