@@ -12,6 +12,8 @@ packages=(
   libcairo2-dev libstb-dev fonts-dejavu-core
   # the default data set: Fashion-MNIST in /usr/share/datasets/fashion-mnist
   dataset-fashion-mnist
+  # the tour's test: a headless browser loads the page and takes a screenshot
+  chromium
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # PyTorch as the tests' oracle (run with /usr/bin/python3)
