@@ -619,14 +619,19 @@ struct VecOp<ops::Gelu> {
     const V w = vm::TimesExp(d, m, vm::FiniteOrZero(d, m_lo), t.v, t.v_lo);
     return hn::IfThenElse(hn::Le(x, hn::Zero(d)), w, hn::Sub(x, w));
   }
-  // Φ(x) + x·φ(x), φ(x) = e^(−z²)/√(2π).
-  static V Derivative(D d, const G&, V x) {
+  // Φ(x) + x·φ(x), φ(x) = e^(−z²)/√(2π). Beyond |x| = 16, f' is 1 to float precision
+  // (x > 0) or below the smallest denormal (x < 0), so x is clamped there: near |x| = 1e19,
+  // z² sits at the edge of float overflow and the exponent pair broke (f'(2.6e19) was 4e4;
+  // found by actlab-accuracy --exhaustive). NaN is restored after the clamp.
+  static V Derivative(D d, const G&, V x_in) {
+    const V limit = hn::Set(d, 16.0f);
+    const V x = hn::Min(hn::Max(x_in, hn::Neg(limit)), limit);
     const Parts t = Split(d, x);
     const V ex = vm::Exp(d, t.v, t.v_lo);
     const V half = hn::Mul(hn::Set(d, 0.5f), hn::Mul(hn::Add(t.m_hi, t.m_lo), ex));
     const V phi = hn::IfThenElse(hn::Le(x, hn::Zero(d)), half, hn::Sub(hn::Set(d, 1.0f), half));
     const V term = hn::Mul(hn::Mul(x, hn::Set(d, G::kInvSqrt2PiHi)), ex);
-    return InfLimits(d, x, hn::Add(phi, term));
+    return hn::IfThenElse(hn::IsNaN(x_in), x_in, hn::Add(phi, term));
   }
 };
 

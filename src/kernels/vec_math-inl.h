@@ -157,7 +157,10 @@ struct Scaler {
 template <class D, class V = VecT<D>>
 HWY_INLINE V Exp(D d, V v, V v_lo) {
   const ExpParts<D> e = ExpReduce(d, v, v_lo);
-  return Scaler<D>(d, e.n)(hn::Add(e.hi, e.lo));
+  // Below kExpMin the result is under half the smallest denormal: 0 (celu'(−1e20) gave
+  // 2 denormal ULPs from the clamped scaling).
+  return hn::IfThenZeroElse(hn::Lt(v, hn::Set(d, kExpMin)),
+                            Scaler<D>(d, e.n)(hn::Add(e.hi, e.lo)));
 }
 
 // (m + m_lo)·e^(v + v_lo), rounded once (the product is formed before the scaling, so a

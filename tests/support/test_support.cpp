@@ -45,7 +45,9 @@ std::vector<float> special_values() {
   const float big = std::numeric_limits<float>::max();
   return {0.0f, -0.0f, denorm, -denorm, 1e-40f, -1e-40f, tiny, -tiny, big, -big, inf, -inf,
           1.0f, -1.0f, 0.5f, -0.5f, 3.0f, -3.0f, 6.0f, -6.0f, 20.0f, -20.0f, 88.7f, -88.7f,
-          89.0f, -89.0f, 104.0f, -104.0f, 1e30f, -1e30f};
+          89.0f, -89.0f, 104.0f, -104.0f, 1e30f, -1e30f,
+          // Where x² nears float overflow (gelu' once broke at 2.6e19).
+          1e18f, -1e18f, 2.6e19f, -2.6e19f, 1e20f, -1e20f};
 }
 
 std::vector<float> dense_sweep() {
