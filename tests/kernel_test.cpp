@@ -82,25 +82,7 @@ struct Worst {
 
 // ---------------------------------------------------------------- backward from the output
 
-// For backward_from = kOutput the kernel only sees y = fl(f(x)); the fair reference is
-// the exact derivative at the point y stands for, f⁻¹(y) (docs/conventions.md). relu's
-// derivative is the same at y as at x.
-double preimage(ActivationId id, float y) {
-  const double v = y;
-  switch (id) {
-    case ActivationId::kSigmoid:
-      return std::log(v) - std::log1p(-v);  // logit; ±inf at 1 and 0
-    case ActivationId::kTanh:
-      return std::atanh(v);
-    case ActivationId::kExponential:
-      return std::log(v);
-    case ActivationId::kRelu:
-      return v;
-    default:
-      ADD_FAILURE() << "no preimage for " << info(id).name;
-      return v;
-  }
-}
+using test::output_preimage;  // the fair reference point for a backward from the output
 
 // ---------------------------------------------------------------- the dense sweep
 
@@ -135,7 +117,7 @@ SweepResult sweep(const Activation& act, const std::vector<float>& xs,
   for (std::size_t i = 0; i < n; ++i) {
     const double ref_y = reference::forward(ref_act, xs[i]);
     result.forward.update(ulp_error(y[i], ref_y), xs[i], y[i], ref_y);
-    const double at = from_output ? preimage(act.id(), y[i]) : static_cast<double>(xs[i]);
+    const double at = from_output ? output_preimage(act.id(), y[i]) : static_cast<double>(xs[i]);
     const double ref_d = reference::derivative(ref_act, at);
     result.backward.update(ulp_error(d_one[i], ref_d, floor), xs[i], d_one[i], ref_d);
     const double dy = random_dy[i];

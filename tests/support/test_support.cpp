@@ -7,6 +7,7 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <stdexcept>
 #include <unistd.h>
 #include <sys/wait.h>
 
@@ -98,6 +99,23 @@ std::vector<Activation> parameter_settings(ActivationId id) {
     }
   }
   return out;
+}
+
+double output_preimage(ActivationId id, float y) {
+  const double v = y;
+  switch (id) {
+    case ActivationId::kSigmoid:
+      return std::log(v) - std::log1p(-v);  // logit; ±inf at 1 and 0
+    case ActivationId::kTanh:
+      return std::atanh(v);
+    case ActivationId::kExponential:
+      return std::log(v);
+    case ActivationId::kRelu:
+      return v;
+    default:
+      throw std::logic_error("no preimage for " + std::string(info(id).name) +
+                             ": its backward reads the input");
+  }
 }
 
 ProcessResult run_command(const std::string& command_line) {

@@ -32,6 +32,12 @@ Activation with_float_params(const Activation& act);
 // parameter moved to a couple of other valid values (kept consistent with constraints).
 std::vector<Activation> parameter_settings(ActivationId id);
 
+// For backward_from = kOutput the kernel only sees y = fl(f(x)); the fair reference is the
+// exact derivative at the point y stands for, f⁻¹(y) (docs/conventions.md). relu's
+// derivative is the same at y as at x. Throws std::logic_error for an activation whose
+// backward reads its input.
+double output_preimage(ActivationId id, float y);
+
 struct ProcessResult {
   int exit_code = -1;
   std::string out;  // standard output

@@ -35,26 +35,6 @@ using namespace actlab;
 // Same slack as tests/kernel_test.cpp: the double reference's own rounding (~1e-7 ULP).
 constexpr double kSlack = 1e-6;
 
-// For backward_from = kOutput the kernel only sees y = fl(f(x)); the fair reference is the
-// exact derivative at the point y stands for, f⁻¹(y). Copied from tests/kernel_test.cpp
-// (`preimage`, anonymous namespace there) so this tool measures exactly what the test does.
-double preimage(ActivationId id, float y) {
-  const double v = y;
-  switch (id) {
-    case ActivationId::kSigmoid:
-      return std::log(v) - std::log1p(-v);  // logit; ±inf at 1 and 0
-    case ActivationId::kTanh:
-      return std::atanh(v);
-    case ActivationId::kExponential:
-      return std::log(v);
-    case ActivationId::kRelu:
-      return v;
-    default:
-      std::fprintf(stderr, "actlab-accuracy: no preimage for %s\n",
-                   std::string(info(id).name).c_str());
-      std::exit(2);
-  }
-}
 
 struct Stat {
   double max = 0;
@@ -106,7 +86,7 @@ void measure(const Activation& act, const Activation& ref_act, const float* xs, 
   for (std::size_t i = 0; i < n; ++i) {
     const double ref_y = reference::forward(ref_act, xs[i]);
     r.forward.add(test::ulp_error(y[i], ref_y), xs[i], y[i], ref_y);
-    const double at = from_output ? preimage(act.id(), y[i]) : static_cast<double>(xs[i]);
+    const double at = from_output ? test::output_preimage(act.id(), y[i]) : static_cast<double>(xs[i]);
     const double ref_d = reference::derivative(ref_act, at);
     r.backward.add(test::ulp_error(d[i], ref_d, floor), xs[i], d[i], ref_d);
   }
