@@ -491,38 +491,13 @@ void forward(const Activation& act, std::span<const std::size_t> shape, std::spa
   const Shape out_shape = output_shape(act, shape);
   check_size(act, "forward", "src", src.size(), shape);
   check_size(act, "forward", "dst", dst.size(), out_shape);
+  // Elementwise rows go through the scalar forward; the switch below covers the along-dim
+  // rows only, so a new elementwise row needs no change here.
+  if (act.info().kind == Kind::kElementwise) {
+    for (std::size_t i = 0; i < src.size(); ++i) dst[i] = forward(act, src[i]);
+    return;
+  }
   switch (act.id()) {
-    case ActivationId::kBinaryStep:
-    case ActivationId::kIdentity:
-    case ActivationId::kSigmoid:
-    case ActivationId::kHardSigmoid:
-    case ActivationId::kLogSigmoid:
-    case ActivationId::kTanh:
-    case ActivationId::kHardTanh:
-    case ActivationId::kRelu:
-    case ActivationId::kRelu6:
-    case ActivationId::kLeakyRelu:
-    case ActivationId::kPrelu:
-    case ActivationId::kRrelu:
-    case ActivationId::kThreshold:
-    case ActivationId::kElu:
-    case ActivationId::kCelu:
-    case ActivationId::kSelu:
-    case ActivationId::kExponential:
-    case ActivationId::kGelu:
-    case ActivationId::kGeluTanh:
-    case ActivationId::kSilu:
-    case ActivationId::kHardswish:
-    case ActivationId::kMish:
-    case ActivationId::kSoftplus:
-    case ActivationId::kSquareplus:
-    case ActivationId::kSparsePlus:
-    case ActivationId::kSoftsign:
-    case ActivationId::kSoftshrink:
-    case ActivationId::kHardshrink:
-    case ActivationId::kTanhshrink:
-      for (std::size_t i = 0; i < src.size(); ++i) dst[i] = forward(act, src[i]);
-      return;
     case ActivationId::kSoftmax:
       return softmax_forward(split_of(act, shape), 1, act.get("temperature"), src, dst);
     case ActivationId::kSoftmin:
@@ -534,7 +509,11 @@ void forward(const Activation& act, std::span<const std::size_t> shape, std::spa
     case ActivationId::kMaxout:
       return maxout_forward(split_of(act, shape), static_cast<std::size_t>(act.get("pieces")), src,
                             dst);
+    default:  // elementwise rows, handled above
+      break;
   }
+  throw Error(ErrorCode::kInvalidArgument,
+              "no along-dim reference for '" + std::string(act.name()) + "'");
 }
 
 void backward(const Activation& act, std::span<const std::size_t> shape,
@@ -544,40 +523,13 @@ void backward(const Activation& act, std::span<const std::size_t> shape,
   check_size(act, "backward", "src", src.size(), shape);
   check_size(act, "backward", "diff_dst", diff_dst.size(), out_shape);
   check_size(act, "backward", "diff_src", diff_src.size(), shape);
+  if (act.info().kind == Kind::kElementwise) {
+    for (std::size_t i = 0; i < src.size(); ++i) {
+      diff_src[i] = diff_dst[i] * derivative(act, src[i]);
+    }
+    return;
+  }
   switch (act.id()) {
-    case ActivationId::kBinaryStep:
-    case ActivationId::kIdentity:
-    case ActivationId::kSigmoid:
-    case ActivationId::kHardSigmoid:
-    case ActivationId::kLogSigmoid:
-    case ActivationId::kTanh:
-    case ActivationId::kHardTanh:
-    case ActivationId::kRelu:
-    case ActivationId::kRelu6:
-    case ActivationId::kLeakyRelu:
-    case ActivationId::kPrelu:
-    case ActivationId::kRrelu:
-    case ActivationId::kThreshold:
-    case ActivationId::kElu:
-    case ActivationId::kCelu:
-    case ActivationId::kSelu:
-    case ActivationId::kExponential:
-    case ActivationId::kGelu:
-    case ActivationId::kGeluTanh:
-    case ActivationId::kSilu:
-    case ActivationId::kHardswish:
-    case ActivationId::kMish:
-    case ActivationId::kSoftplus:
-    case ActivationId::kSquareplus:
-    case ActivationId::kSparsePlus:
-    case ActivationId::kSoftsign:
-    case ActivationId::kSoftshrink:
-    case ActivationId::kHardshrink:
-    case ActivationId::kTanhshrink:
-      for (std::size_t i = 0; i < src.size(); ++i) {
-        diff_src[i] = diff_dst[i] * derivative(act, src[i]);
-      }
-      return;
     case ActivationId::kSoftmax:
       return softmax_backward(split_of(act, shape), 1, act.get("temperature"), src, diff_dst,
                               diff_src);
@@ -592,7 +544,11 @@ void backward(const Activation& act, std::span<const std::size_t> shape,
     case ActivationId::kMaxout:
       return maxout_backward(split_of(act, shape), static_cast<std::size_t>(act.get("pieces")), src,
                              diff_dst, diff_src);
+    default:  // elementwise rows, handled above
+      break;
   }
+  throw Error(ErrorCode::kInvalidArgument,
+              "no along-dim reference for '" + std::string(act.name()) + "'");
 }
 
 }  // namespace actlab::reference

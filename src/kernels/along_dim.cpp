@@ -319,37 +319,10 @@ void along_dim_forward(const Activation& act, std::span<const std::size_t> shape
       return glu_forward(split_of(act, shape), src, dst);
     case A::kMaxout:
       return maxout_forward(split_of(act, shape), pieces_of(act), src, dst);
-    case A::kBinaryStep:
-    case A::kIdentity:
-    case A::kSigmoid:
-    case A::kHardSigmoid:
-    case A::kLogSigmoid:
-    case A::kTanh:
-    case A::kHardTanh:
-    case A::kRelu:
-    case A::kRelu6:
-    case A::kLeakyRelu:
-    case A::kPrelu:
-    case A::kRrelu:
-    case A::kThreshold:
-    case A::kElu:
-    case A::kCelu:
-    case A::kSelu:
-    case A::kExponential:
-    case A::kGelu:
-    case A::kGeluTanh:
-    case A::kSilu:
-    case A::kHardswish:
-    case A::kMish:
-    case A::kSoftplus:
-    case A::kSquareplus:
-    case A::kSparsePlus:
-    case A::kSoftsign:
-    case A::kSoftshrink:
-    case A::kHardshrink:
-    case A::kTanhshrink:
-      throw_elementwise(act, "forward");
+    default:  // elementwise rows (the shaped entry points route only along-dim ones here)
+      break;
   }
+  throw_elementwise(act, "forward");
 }
 
 void along_dim_backward(const Activation& act, std::span<const std::size_t> shape,
@@ -382,37 +355,10 @@ void along_dim_backward(const Activation& act, std::span<const std::size_t> shap
       return glu_backward(split_of(act, shape), saved, diff_dst, diff_src);
     case A::kMaxout:
       return maxout_backward(split_of(act, shape), pieces_of(act), saved, diff_dst, diff_src);
-    case A::kBinaryStep:
-    case A::kIdentity:
-    case A::kSigmoid:
-    case A::kHardSigmoid:
-    case A::kLogSigmoid:
-    case A::kTanh:
-    case A::kHardTanh:
-    case A::kRelu:
-    case A::kRelu6:
-    case A::kLeakyRelu:
-    case A::kPrelu:
-    case A::kRrelu:
-    case A::kThreshold:
-    case A::kElu:
-    case A::kCelu:
-    case A::kSelu:
-    case A::kExponential:
-    case A::kGelu:
-    case A::kGeluTanh:
-    case A::kSilu:
-    case A::kHardswish:
-    case A::kMish:
-    case A::kSoftplus:
-    case A::kSquareplus:
-    case A::kSparsePlus:
-    case A::kSoftsign:
-    case A::kSoftshrink:
-    case A::kHardshrink:
-    case A::kTanhshrink:
-      throw_elementwise(act, "backward");
+    default:  // elementwise rows (the shaped entry points route only along-dim ones here)
+      break;
   }
+  throw_elementwise(act, "backward");
 }
 
 }  // namespace actlab::kernels::detail
