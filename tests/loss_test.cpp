@@ -11,12 +11,10 @@
 #include "actlab/nn/loss.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -129,29 +127,6 @@ std::vector<Case> oracle_cases() {
 
 std::vector<double> to_doubles(std::span<const float> v) { return {v.begin(), v.end()}; }
 
-std::string temp_path(const std::string& stem) {
-  return "/tmp/actlab_" + stem + "_" + std::to_string(::getpid()) + ".json";
-}
-
-// Runs a script of tests/oracle on `request` and returns its answer; any failure of the
-// script is a test failure carrying its stderr.
-json run_oracle(const std::string& script, const json& request) {
-  const std::string in = temp_path(script + "_in");
-  const std::string out = temp_path(script + "_out");
-  std::ofstream(in) << request.dump();
-  const test::ProcessResult result =
-      test::run_command(std::string(ACTLAB_PYTHON) + " '" + ACTLAB_SOURCE_DIR + "/tests/oracle/" +
-                        script + "' '" + in + "' '" + out + "'");
-  std::remove(in.c_str());
-  EXPECT_EQ(result.exit_code, 0) << script << " failed (with " << ACTLAB_PYTHON
-                                 << ", which must have python3-torch):\n"
-                                 << result.err;
-  if (result.exit_code != 0) return json();
-  std::ifstream answer(out);
-  json parsed = json::parse(answer);
-  std::remove(out.c_str());
-  return parsed;
-}
 
 TEST(LossOracle, ValuesAndGradientsMatchTorchFloat64) {
   const std::vector<Case> cases = oracle_cases();
@@ -163,7 +138,7 @@ TEST(LossOracle, ValuesAndGradientsMatchTorchFloat64) {
                        {"prediction", to_doubles(cases[i].prediction.data())},
                        {"target", to_doubles(cases[i].target.data())}});
   }
-  const json answer = run_oracle("loss_oracle.py", request);
+  const json answer = test::run_oracle("loss_oracle.py", request);
   ASSERT_EQ(answer.size(), cases.size());
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const Case& c = cases[i];

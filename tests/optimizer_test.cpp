@@ -9,12 +9,10 @@
 #include "actlab/nn/optimizer.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -123,27 +121,6 @@ std::vector<std::vector<float>> gradients(Random& r, int step) {
   return grads;
 }
 
-std::string temp_path(const std::string& stem) {
-  return "/tmp/actlab_" + stem + "_" + std::to_string(::getpid()) + ".json";
-}
-
-json run_oracle(const std::string& script, const json& request) {
-  const std::string in = temp_path(script + "_in");
-  const std::string out = temp_path(script + "_out");
-  std::ofstream(in) << request.dump();
-  const test::ProcessResult result =
-      test::run_command(std::string(ACTLAB_PYTHON) + " '" + ACTLAB_SOURCE_DIR + "/tests/oracle/" +
-                        script + "' '" + in + "' '" + out + "'");
-  std::remove(in.c_str());
-  EXPECT_EQ(result.exit_code, 0) << script << " failed (with " << ACTLAB_PYTHON
-                                 << ", which must have python3-torch):\n"
-                                 << result.err;
-  if (result.exit_code != 0) return json();
-  std::ifstream answer(out);
-  json parsed = json::parse(answer);
-  std::remove(out.c_str());
-  return parsed;
-}
 
 TEST(OptimizerOracle, EveryStepMatchesTorchOptim) {
   const std::vector<Case> all = cases();
@@ -165,7 +142,7 @@ TEST(OptimizerOracle, EveryStepMatchesTorchOptim) {
                        {"initial", initial},
                        {"steps", steps}});
   }
-  const json answer = run_oracle("optim_oracle.py", request);
+  const json answer = test::run_oracle("optim_oracle.py", request);
   ASSERT_EQ(answer.size(), all.size());
 
   for (std::size_t i = 0; i < all.size(); ++i) {

@@ -1,5 +1,7 @@
 #include "support/test_support.hpp"
 
+#include <gtest/gtest.h>
+
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -138,6 +140,25 @@ ProcessResult run_command(const std::string& command_line) {
   result.err = err.str();
   std::remove(err_path);
   return result;
+}
+
+nlohmann::json run_oracle(const std::string& script, const nlohmann::json& request) {
+  const std::string stem = "/tmp/actlab_" + script + "_" + std::to_string(::getpid());
+  const std::string in = stem + "_in.json";
+  const std::string out = stem + "_out.json";
+  std::ofstream(in) << request.dump();
+  const ProcessResult result =
+      run_command(std::string(ACTLAB_PYTHON) + " '" + ACTLAB_SOURCE_DIR + "/tests/oracle/" +
+                  script + "' '" + in + "' '" + out + "'");
+  std::remove(in.c_str());
+  EXPECT_EQ(result.exit_code, 0) << script << " failed (with " << ACTLAB_PYTHON
+                                 << ", which must have python3-torch):\n"
+                                 << result.err;
+  if (result.exit_code != 0) return nlohmann::json();
+  std::ifstream answer(out);
+  nlohmann::json parsed = nlohmann::json::parse(answer);
+  std::remove(out.c_str());
+  return parsed;
 }
 
 ProcessResult run_cli(const std::string& arguments) {

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "actlab/activation.hpp"
 
 namespace actlab::test {
@@ -45,6 +47,10 @@ struct ProcessResult {
 };
 // Runs a shell command line, capturing both streams.
 ProcessResult run_command(const std::string& command_line);
+// Runs tests/oracle/<script> with /usr/bin/python3 on `request` (a JSON file in, a JSON file
+// out) and returns its answer; a failing script is a test failure carrying its stderr (and
+// an empty answer), never a skip.
+nlohmann::json run_oracle(const std::string& script, const nlohmann::json& request);
 // Runs the actlab CLI with the arguments (already shell-quoted where needed).
 ProcessResult run_cli(const std::string& arguments);
 
