@@ -10,6 +10,8 @@ packages=(
   libfmt-dev libcli11-dev nlohmann-json3-dev libopenblas-dev zlib1g-dev libhwy-dev
   # figures: Cairo (PNG/SVG/PDF), stb_image (reading PNG/JPEG), the DejaVu fonts
   libcairo2-dev libstb-dev fonts-dejavu-core
+  # the study's storage: SQLite files, PostgreSQL clients (libpq) and a server for the tests
+  libsqlite3-dev libpq-dev postgresql
   # the default data set: Fashion-MNIST in /usr/share/datasets/fashion-mnist
   dataset-fashion-mnist
   # the tour's test: a headless browser loads the page and takes a screenshot
@@ -18,6 +20,8 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # PyTorch as the tests' oracle (run with /usr/bin/python3)
   python3 python3-torch python3-numpy
+  # Optuna 3.1 as the study's oracle (TPE trial by trial)
+  python3-optuna
 )
 
 missing=()
