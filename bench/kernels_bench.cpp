@@ -1,10 +1,12 @@
 // Google Benchmark over the whole catalogue: forward and backward of every activation at
 // 4K, 256K and 16M float32 elements, registered from the table so nothing is left out.
 // Reports elements/s (items_per_second) and bytes/s. Run: build/bin/actlab_bench
-// (add --benchmark_filter=sigmoid to narrow it). Peers (oneDNN, PyTorch) come with the
+// (add --benchmark_filter=sigmoid to narrow it; ACTLAB_SIMD_TARGET=AVX2|SSE4|SCALAR forces a
+// lower SIMD target). Peers (oneDNN, PyTorch) come with the
 // fast-kernels issue.
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -13,6 +15,7 @@
 #include "actlab/activation.hpp"
 #include "actlab/kernels.hpp"
 #include "actlab/shape.hpp"
+#include "actlab/simd_target.hpp"
 
 namespace {
 
@@ -82,6 +85,9 @@ void copy(benchmark::State& state) {
 }
 
 const int registered = [] {
+  // ACTLAB_SIMD_TARGET=AVX2 measures the code a machine without AVX-512 would run.
+  if (const char* target = std::getenv("ACTLAB_SIMD_TARGET")) actlab::force_simd_target(target);
+  benchmark::AddCustomContext("simd_target", actlab::simd_target());
   const std::vector<int64_t> sizes{4000, 256000, 16000000};
   benchmark::RegisterBenchmark("copy", copy)->ArgName("n")->Arg(sizes[0])->Arg(sizes[1])->Arg(sizes[2]);
   for (const actlab::ActivationInfo& row : actlab::catalogue()) {
