@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -380,6 +381,33 @@ TEST(StudyReport, EscapesNamesAndWorksWithAnySpace) {
   EXPECT_FALSE(fs::exists(dir / "learning_curves.png")) << "no intermediate values were given";
   EXPECT_FALSE(contains(html, "seed notebook"));
   EXPECT_EQ(paths.size(), 1u + 2 * 4);
+}
+
+TEST(StudyReport, OneTrialAndManyTrials) {
+  // One COMPLETE trial: every figure but the importance (it needs 2).
+  const fs::path one = out_dir("one");
+  fs::remove_all(one);
+  ReportInput in = seed_input();
+  in.trials.resize(1);
+  ASSERT_EQ(in.trials[0].state, TrialState::kComplete);
+  const auto paths = write_study_report(in, one.string());
+  EXPECT_EQ(paths.size(), 1 + 2 * (kSeedFigures.size() - 1));
+  EXPECT_FALSE(fs::exists(one / "importance.png"));
+  EXPECT_TRUE(fs::exists(one / "learning_curves.png"));
+  EXPECT_TRUE(check_html(one / "index.html")["errors"].empty());
+
+  // 400 trials: every figure, in a few seconds.
+  const fs::path many = out_dir("many");
+  fs::remove_all(many);
+  in.trials = synthetic_trials(400, 9);
+  const auto start = std::chrono::steady_clock::now();
+  const auto written = write_study_report(in, many.string());
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(written.size(), 1 + 2 * kSeedFigures.size());
+  EXPECT_LT(seconds, 20.0);
+  const std::string html = read_text(many / "index.html");
+  EXPECT_TRUE(contains(html, "<td>399</td>"));
 }
 
 TEST(StudyReport, UnwritableFolderIsAnIoError) {

@@ -367,8 +367,13 @@ Figure learning_curves_figure(const ReportInput& input) {
                : "Epoch-validation accuracy per epoch of every trial")
       .x_label("epoch")
       .y_label("epoch-validation accuracy (%)");
-  const Color complete{0.0, 0.447, 0.698, 0.35}, other{0.45, 0.45, 0.45, 0.4};
-  bool labelled_complete = false, labelled_other = false;
+  // Fainter lines the more trials there are, so that a few hundred still show their spread.
+  const auto curves = static_cast<double>(std::count_if(
+      input.trials.begin(), input.trials.end(),
+      [](const Trial& t) { return !t.intermediate.empty(); }));
+  const double alpha = std::clamp(10.0 / std::max(curves, 1.0), 0.06, 0.4);
+  const Color complete{0.0, 0.447, 0.698, alpha}, other{0.45, 0.45, 0.45, alpha};
+  bool any_complete = false, any_other = false;
   std::vector<double> end_x, end_y, all_x, all_y;
   std::vector<Color> end_colour;
   for (std::size_t i = 0; i < input.trials.size(); ++i) {
@@ -379,14 +384,17 @@ Figure learning_curves_figure(const ReportInput& input) {
       x.push_back(static_cast<double>(step)), y.push_back(v * kPercent);
     }
     const bool is_complete = t.state == TrialState::kComplete;
-    std::string label;
-    if (is_complete && !labelled_complete) label = "COMPLETE trials", labelled_complete = true;
-    if (!is_complete && !labelled_other) label = "PRUNED, FAIL or RUNNING", labelled_other = true;
+    (is_complete ? any_complete : any_other) = true;
     const Color c = is_complete ? complete : other;
     end_x.push_back(x.back()), end_y.push_back(y.back()), end_colour.push_back(c);
     all_x.insert(all_x.end(), x.begin(), x.end());
     all_y.insert(all_y.end(), y.begin(), y.end());
-    p.line(std::move(x), std::move(y), label, {c, 1.3, false});
+    p.line(std::move(x), std::move(y), "", {c, 1.3, false});
+  }
+  // Legend entries as empty series, in colours strong enough to read at any alpha above.
+  if (any_complete) p.line({}, {}, "COMPLETE trials", {Color{0.0, 0.447, 0.698, 0.6}, 2, false});
+  if (any_other) {
+    p.line({}, {}, "PRUNED, FAIL or RUNNING", {Color{0.45, 0.45, 0.45, 0.6}, 2, false});
   }
   if (best && !input.trials[*best].intermediate.empty()) {
     std::vector<double> x, y;
