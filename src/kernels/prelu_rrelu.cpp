@@ -2,6 +2,9 @@
 // PReLU with learned slopes (one shared, or one per channel) and RReLU in training mode
 // (a random slope per element, kept for backward). The generic forward/backward use
 // prelu's scalar "slope" parameter and rrelu's evaluation mode (elementwise.cpp).
+// The element loops are Highway's (prelu_simd.cpp); this file splits the shape into runs of
+// one slope and the work across threads.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -13,7 +16,8 @@
 #include "actlab/kernels.hpp"
 #include "actlab/shape.hpp"
 #include "kernels/checks.hpp"
-#include "kernels/float_math.hpp"
+#include "kernels/prelu_simd.hpp"
+#include "kernels/thread_pool.hpp"
 
 namespace actlab::kernels {
 namespace {
@@ -42,6 +46,49 @@ ChannelLayout channel_layout(std::span<const float> slopes, std::span<const std:
   }
   const DimSplit split = split_at_dim(shape, channel_dim);
   return {split.outer, split.size, split.inner};
+}
+
+// ---------------------------------------------------------------- threading
+
+// Arrays of at least kParallelMin elements are split across the pool's threads (a cheap,
+// memory-bound op like relu: elementwise.cpp's threshold); ACTLAB_NUM_THREADS=1 turns
+// threading off.
+constexpr std::size_t kParallelMin = std::size_t{1} << 17;
+constexpr std::size_t kChunkAlign = 64;
+// Elements per partial sum of the slope gradient.
+constexpr std::size_t kSumBlock = 4096;
+
+// Calls f(begin, end) over [0, n), in parallel chunks (edges on 64-element boundaries) when
+// n is large.
+template <class F>
+void parallel_ranges(std::size_t n, F&& f) {
+  if (n >= kParallelMin && detail::pool_threads() > 1) {
+    detail::run_parallel([&](std::size_t t, std::size_t threads) {
+      const std::size_t per =
+          ((n + threads - 1) / threads + kChunkAlign - 1) / kChunkAlign * kChunkAlign;
+      const std::size_t begin = std::min(n, t * per);
+      const std::size_t end = std::min(n, begin + per);
+      if (begin < end) f(begin, end);
+    });
+    return;
+  }
+  f(std::size_t{0}, n);
+}
+
+// Calls f(first, last) over the blocks [0, blocks) of an array of n elements, in parallel
+// runs of blocks when n is large.
+template <class F>
+void parallel_blocks(std::size_t blocks, std::size_t n, F&& f) {
+  if (n >= kParallelMin && blocks > 1 && detail::pool_threads() > 1) {
+    detail::run_parallel([&](std::size_t t, std::size_t threads) {
+      const std::size_t per = (blocks + threads - 1) / threads;
+      const std::size_t first = std::min(blocks, t * per);
+      const std::size_t last = std::min(blocks, first + per);
+      if (first < last) f(first, last);
+    });
+    return;
+  }
+  f(std::size_t{0}, blocks);
 }
 
 // slope·x; a zero slope gives 0 even at x = −inf (the limit).
@@ -77,16 +124,17 @@ void prelu_forward(std::span<const float> slopes, std::span<const std::size_t> s
   detail::require_size("prelu_forward", "", "src", src.size(), shape_name, element_count(shape));
   detail::require_size("prelu_forward", "", "dst", dst.size(), shape_name, element_count(shape));
   const ChannelLayout layout = channel_layout(slopes, shape, "prelu_forward");
-  std::size_t at = 0;
-  for (std::size_t o = 0; o < layout.outer; ++o) {
-    for (std::size_t c = 0; c < layout.channels; ++c) {
-      const float slope = slopes[c];
-      for (std::size_t i = 0; i < layout.inner; ++i, ++at) {
-        const float x = src[at];
-        dst[at] = x > 0 ? x : scaled(slope, x);  // NaN·slope = NaN
-      }
+  const std::size_t n = src.size();
+  // Each element on its own: any split gives the same bits.
+  parallel_ranges(n, [&](std::size_t begin, std::size_t end) {
+    while (begin < end) {
+      const std::size_t row = begin / layout.inner;
+      const std::size_t row_end = std::min(end, (row + 1) * layout.inner);
+      detail::simd_prelu_forward(slopes[row % layout.channels], src.data() + begin,
+                                 dst.data() + begin, row_end - begin);
+      begin = row_end;
     }
-  }
+  });
 }
 
 void prelu_backward(std::span<const float> slopes, std::span<const std::size_t> shape,
@@ -100,24 +148,31 @@ void prelu_backward(std::span<const float> slopes, std::span<const std::size_t> 
   detail::require_size("prelu_backward", "", "diff_slopes", diff_slopes.size(), "slopes",
                        slopes.size());
   const ChannelLayout layout = channel_layout(slopes, shape, "prelu_backward");
-  // One compensated sum per channel, added to diff_slopes once at the end (the sums run
-  // over N·H·W terms).
-  std::vector<detail::CompensatedSum> slope_sums(layout.channels);
-  std::size_t at = 0;
-  for (std::size_t o = 0; o < layout.outer; ++o) {
-    for (std::size_t c = 0; c < layout.channels; ++c) {
-      const float slope = slopes[c];
-      for (std::size_t i = 0; i < layout.inner; ++i, ++at) {
-        const float x = src[at];
-        const float dy = diff_dst[at];  // read before diff_src (may alias) is written
-        // ∂y/∂slope = min(0, x); ∂y/∂x = 1 for x > 0, slope for x ≤ 0; NaN stays NaN.
-        const float negative = x > 0 ? 0.0f : x;
-        slope_sums[c].add(dy * negative);
-        diff_src[at] = dy * (x > 0 ? 1.0f : std::isnan(x) ? x : slope);
-      }
+  // ∂y/∂x = 1 for x > 0, slope for x ≤ 0 (NaN stays NaN); ∂y/∂slope = min(0, x). The slope
+  // sums run over N·H·W terms: each row (o, c) of `inner` elements is cut into blocks of
+  // kSumBlock, each block summed in double on its own, and the blocks' sums added per
+  // channel in a fixed order, so the result does not depend on the thread count.
+  const std::size_t rows = layout.outer * layout.channels;
+  const std::size_t blocks_per_row = layout.inner == 0 ? 0 : (layout.inner - 1) / kSumBlock + 1;
+  std::vector<double> block_sums(rows * blocks_per_row, 0.0);
+  parallel_blocks(block_sums.size(), n, [&](std::size_t first, std::size_t last) {
+    for (std::size_t b = first; b < last; ++b) {
+      const std::size_t row = b / blocks_per_row;
+      const std::size_t begin = row * layout.inner + (b % blocks_per_row) * kSumBlock;
+      const std::size_t end = std::min((row + 1) * layout.inner, begin + kSumBlock);
+      block_sums[b] = detail::simd_prelu_backward(slopes[row % layout.channels], src.data() + begin,
+                                                  diff_dst.data() + begin,
+                                                  diff_src.data() + begin, end - begin);
     }
+  });
+  for (std::size_t c = 0; c < layout.channels; ++c) {
+    double sum = 0;
+    for (std::size_t o = 0; o < layout.outer; ++o) {
+      const double* row = block_sums.data() + (o * layout.channels + c) * blocks_per_row;
+      for (std::size_t k = 0; k < blocks_per_row; ++k) sum += row[k];
+    }
+    diff_slopes[c] += static_cast<float>(sum);
   }
-  for (std::size_t c = 0; c < layout.channels; ++c) diff_slopes[c] += slope_sums[c].value();
 }
 
 // ---------------------------------------------------------------- RReLU, training mode
@@ -149,7 +204,10 @@ void rrelu_backward_train(std::span<const float> slopes, std::span<const float> 
                        slopes.size());
   detail::require_size("rrelu_backward_train", "rrelu", "diff_src", diff_src.size(), "slopes",
                        slopes.size());
-  for (std::size_t i = 0; i < slopes.size(); ++i) diff_src[i] = diff_dst[i] * slopes[i];
+  parallel_ranges(slopes.size(), [&](std::size_t begin, std::size_t end) {
+    detail::simd_multiply(slopes.data() + begin, diff_dst.data() + begin, diff_src.data() + begin,
+                          end - begin);
+  });
 }
 
 }  // namespace actlab::kernels
