@@ -223,6 +223,10 @@ void SqliteStorage::fail(int rc, const std::string& what) const {
                                     std::to_string(kBusyTimeoutMs / 1000) +
                                     " s busy timeout; is another process stuck?)");
   }
+  if (primary == SQLITE_CANTOPEN || primary == SQLITE_READONLY || primary == SQLITE_PERM) {
+    throw Error(ErrorCode::kIo,
+                prefix + message + " (the file and its folder must be readable and writable)");
+  }
   throw Error(ErrorCode::kIo, prefix + message);
 }
 
