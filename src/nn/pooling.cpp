@@ -1,8 +1,21 @@
 // MaxPool2d and AvgPool2d over (N, C, H, W): window k, stride s (default k), no padding,
 // output (H − k)/s + 1 rounded down (PyTorch, ceil_mode = false).
+//
+// MaxPool2d's 2×2 stride-2 case (the seed CNN's) has a vector loop compiled once per SIMD
+// target by Highway (this file is included once per target by foreach_target.h; everything
+// outside the HWY_NAMESPACE block is in HWY_ONCE) and dispatched at run time.
+
+// clang-format off
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "nn/pooling.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+// clang-format on
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -12,7 +25,108 @@
 #include "actlab/nn/layer.hpp"
 #include "nn/layer_support.hpp"
 
+HWY_BEFORE_NAMESPACE();
+namespace actlab::nn::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// One 2×2 window, rows r0 and r1: its first maximum in row-major order (a later equal value
+// does not replace it), or its first NaN if it has one; code = the winner's position
+// 0..3 (row-major). The same choice as MaxPool2d's general loop.
+inline void Window2x2(const float* r0, const float* r1, float& out, std::uint8_t& code) {
+  const float v[4] = {r0[0], r0[1], r1[0], r1[1]};
+  float best = v[0];
+  std::uint8_t at = 0;
+  for (std::uint8_t i = 1; i < 4; ++i) {
+    if (v[i] > best) {
+      best = v[i];
+      at = i;
+    }
+  }
+  for (std::uint8_t i = 4; i-- > 0;) {
+    if (std::isnan(v[i])) {
+      best = v[i];
+      at = i;
+    }
+  }
+  out = best;
+  code = at;
+}
+
+#if HWY_TARGET != HWY_SCALAR
+// Outputs [0, count) of one output row (count ≥ Lanes(d)) from input rows r0, r1: Lanes(d)
+// outputs at a time, the last vector overlapping the one before (each output depends on
+// its window only, so computing one twice stores the same value).
+template <class DF>
+void RowVectors(DF d, const float* r0, const float* r1, std::size_t count, float* out,
+                std::uint8_t* code) {
+  const hn::RebindToSigned<DF> di;
+  const hn::Rebind<std::uint8_t, DF> du8;
+  using VF = hn::Vec<DF>;
+  const std::size_t lanes = hn::Lanes(d);
+  for (std::size_t ow = 0;; ow += lanes) {
+    if (ow + lanes > count) ow = count - lanes;
+    const VF t0 = hn::LoadU(d, r0 + 2 * ow);
+    const VF t1 = hn::LoadU(d, r0 + 2 * ow + lanes);
+    const VF b0 = hn::LoadU(d, r1 + 2 * ow);
+    const VF b1 = hn::LoadU(d, r1 + 2 * ow + lanes);
+    const VF v[4] = {hn::ConcatEven(d, t1, t0), hn::ConcatOdd(d, t1, t0),
+                     hn::ConcatEven(d, b1, b0), hn::ConcatOdd(d, b1, b0)};
+    VF best = v[0];
+    auto at = hn::Zero(di);
+    for (int i = 1; i < 4; ++i) {
+      const auto greater = hn::Gt(v[i], best);
+      best = hn::IfThenElse(greater, v[i], best);
+      at = hn::IfThenElse(hn::RebindMask(di, greater), hn::Set(di, i), at);
+    }
+    for (int i = 4; i-- > 0;) {
+      const auto nan = hn::IsNaN(v[i]);
+      best = hn::IfThenElse(nan, v[i], best);
+      at = hn::IfThenElse(hn::RebindMask(di, nan), hn::Set(di, i), at);
+    }
+    hn::StoreU(best, d, out + ow);
+    hn::StoreU(hn::DemoteTo(du8, at), du8, code + ow);
+    if (ow + lanes >= count) break;
+  }
+}
+#endif
+
+// MaxPool2d(2, stride 2) over `planes` planes of height × width (both ≥ 2): out has
+// (height/2)·(width/2) outputs per plane, code their winners' positions in the window.
+void MaxPool2x2(const float* x, std::size_t planes, std::size_t height, std::size_t width,
+                float* out, std::uint8_t* code) {
+  const std::size_t out_height = height / 2, out_width = width / 2;
+  for (std::size_t p = 0; p < planes; ++p) {
+    for (std::size_t oh = 0; oh < out_height; ++oh) {
+      const float* r0 = x + (p * height + 2 * oh) * width;
+      const float* r1 = r0 + width;
+      const std::size_t at = (p * out_height + oh) * out_width;
+#if HWY_TARGET != HWY_SCALAR
+      const hn::CappedTag<float, 8> d8;
+      const hn::CappedTag<float, 4> d4;
+      if (out_width >= hn::Lanes(d8)) {
+        RowVectors(d8, r0, r1, out_width, out + at, code + at);
+        continue;
+      }
+      if (out_width >= hn::Lanes(d4)) {
+        RowVectors(d4, r0, r1, out_width, out + at, code + at);
+        continue;
+      }
+#endif
+      for (std::size_t ow = 0; ow < out_width; ++ow) {
+        Window2x2(r0 + 2 * ow, r1 + 2 * ow, out[at + ow], code[at + ow]);
+      }
+    }
+  }
+}
+
+}  // namespace actlab::nn::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
 namespace actlab::nn {
+
+HWY_EXPORT(MaxPool2x2);
+
 namespace {
 
 struct PoolGeometry {
@@ -66,8 +180,16 @@ class MaxPool2d final : public Pool2d {
     input_shape_ = input.shape();
     output_shape_ = output_shape(input_shape_);
     Tensor output(output_shape_);
-    argmax_.resize(output.size());
     const float* x = input.raw();
+    fast_ = kernel_ == 2 && stride_ == 2;
+    if (fast_) {
+      codes_.resize(output.size());
+      HWY_DYNAMIC_DISPATCH(MaxPool2x2)(x, g.planes, g.height, g.width, output.raw(),
+                                       codes_.data());
+      have_forward_ = true;
+      return output;
+    }
+    argmax_.resize(output.size());
     std::size_t at = 0;
     for (std::size_t p = 0; p < g.planes; ++p) {
       const std::size_t plane = p * g.height * g.width;
@@ -89,6 +211,23 @@ class MaxPool2d final : public Pool2d {
   Tensor backward(const Tensor& grad_output) override {
     detail::check_backward(spec(), have_forward_, grad_output, output_shape_);
     Tensor grad_input(input_shape_);
+    if (fast_) {
+      // 2×2 stride 2: the windows do not overlap; code = the winner's row-major position.
+      const PoolGeometry g = geometry(input_shape_);
+      const float* dy = grad_output.raw();
+      float* dx = grad_input.raw();
+      std::size_t at = 0;
+      for (std::size_t p = 0; p < g.planes; ++p) {
+        for (std::size_t oh = 0; oh < g.out_height; ++oh) {
+          float* row = dx + (p * g.height + 2 * oh) * g.width;
+          for (std::size_t ow = 0; ow < g.out_width; ++ow, ++at) {
+            const std::uint8_t code = codes_[at];
+            row[(code >> 1) * g.width + 2 * ow + (code & 1)] += dy[at];
+          }
+        }
+      }
+      return grad_input;
+    }
     for (std::size_t i = 0; i < argmax_.size(); ++i) grad_input[argmax_[i]] += grad_output[i];
     return grad_input;
   }
@@ -124,7 +263,9 @@ class MaxPool2d final : public Pool2d {
     return corner;
   }
 
-  std::vector<std::size_t> argmax_;
+  std::vector<std::size_t> argmax_;        // input index of each output (general case)
+  std::vector<std::uint8_t> codes_;        // 2×2 stride 2: the winner's position 0..3
+  bool fast_ = false;
 };
 
 class AvgPool2d final : public Pool2d {
@@ -189,3 +330,4 @@ std::unique_ptr<Layer> make_avg_pool2d(std::size_t kernel, std::size_t stride) {
 }
 
 }  // namespace actlab::nn
+#endif  // HWY_ONCE
