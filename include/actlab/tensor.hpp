@@ -21,7 +21,11 @@ class Tensor {
   explicit Tensor(Shape shape, float fill = 0.0f);
   Tensor(Shape shape, std::vector<float> values);  // values.size() must match
   static Tensor view(Shape shape, std::span<float> memory);
+  // An owning tensor whose elements are unspecified (not necessarily zero): for a result
+  // that the caller overwrites entirely. It may reuse a buffer freed earlier on this thread.
+  static Tensor uninitialized(Shape shape);
 
+  ~Tensor();
   Tensor(const Tensor& other);
   Tensor& operator=(const Tensor& other);
   Tensor(Tensor&& other) noexcept;

@@ -54,7 +54,7 @@ class ActivationLayer final : public Layer {
   Tensor forward(const Tensor& input, bool training) override {
     input_shape_ = input.shape();
     output_shape_ = output_shape(input_shape_);
-    Tensor output(output_shape_);
+    Tensor output = Tensor::uninitialized(output_shape_);  // every element written below
     const bool from_output = act_.info().backward_from == BackwardFrom::kOutput;
     if (is_prelu()) {
       mode_ = Mode::kPrelu;
@@ -80,7 +80,7 @@ class ActivationLayer final : public Layer {
 
   Tensor backward(const Tensor& grad_output) override {
     detail::check_backward(spec(), have_forward_, grad_output, output_shape_);
-    Tensor grad_input(input_shape_);
+    Tensor grad_input = Tensor::uninitialized(input_shape_);  // every element written below
     switch (mode_) {
       case Mode::kPrelu:
         kernels::prelu_backward(slopes_.data(), input_shape_, saved_.data(), grad_output.data(),

@@ -153,7 +153,7 @@ class Conv2d final : public Layer {
     product_.resize(out_ * columns);
     gemm(Transpose::kNo, Transpose::kNo, out_, columns, rows, 1.0f, weight_.raw(), rows,
          cols_.data(), columns, 0.0f, product_.data(), columns);
-    Tensor output({g_.batch, out_, g_.out_height, g_.out_width});
+    Tensor output = Tensor::uninitialized({g_.batch, out_, g_.out_height, g_.out_width});
     float* y = output.raw();
     for (std::size_t n = 0; n < g_.batch; ++n) {
       for (std::size_t o = 0; o < out_; ++o) {

@@ -46,7 +46,7 @@ class Dense final : public Layer {
   Tensor forward(const Tensor& input, bool /*training*/) override {
     Shape shape = output_shape(input.shape());
     const std::size_t n = shape[0];
-    Tensor output(shape);
+    Tensor output = Tensor::uninitialized(shape);  // the bias rows, or beta = 0 below
     if (has_bias_) {
       for (std::size_t i = 0; i < n; ++i) {
         std::copy(bias_.raw(), bias_.raw() + out_, output.raw() + i * out_);
@@ -72,7 +72,7 @@ class Dense final : public Layer {
         for (std::size_t o = 0; o < out_; ++o) db[o] += dy[i * out_ + o];
       }
     }
-    Tensor grad_input(input_.shape());
+    Tensor grad_input = Tensor::uninitialized(input_.shape());  // beta = 0: overwritten
     gemm(Transpose::kNo, Transpose::kNo, n, in_, out_, 1.0f, dy, out_, weight_.raw(), in_, 0.0f,
          grad_input.raw(), in_);
     return grad_input;

@@ -179,7 +179,7 @@ class MaxPool2d final : public Pool2d {
     const PoolGeometry g = geometry(input.shape());
     input_shape_ = input.shape();
     output_shape_ = output_shape(input_shape_);
-    Tensor output(output_shape_);
+    Tensor output = Tensor::uninitialized(output_shape_);  // every output written below
     const float* x = input.raw();
     fast_ = kernel_ == 2 && stride_ == 2;
     if (fast_) {
@@ -276,7 +276,7 @@ class AvgPool2d final : public Pool2d {
     const PoolGeometry g = geometry(input.shape());
     input_shape_ = input.shape();
     output_shape_ = output_shape(input_shape_);
-    Tensor output(output_shape_);
+    Tensor output = Tensor::uninitialized(output_shape_);  // every output written below
     const float scale = 1.0f / static_cast<float>(kernel_ * kernel_);
     const float* x = input.raw();
     std::size_t at = 0;
