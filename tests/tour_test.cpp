@@ -3,6 +3,8 @@
 // it with every image and takes a screenshot, and bad input gives clear errors.
 #include "actlab/report/tour.hpp"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -36,7 +38,12 @@ void write_text(const fs::path& path, const std::string& text) {
 std::string quote(const std::string& s) { return "'" + s + "'"; }
 
 // A stable place next to the build's bin/ folder, so that the screenshot outlives the test.
-fs::path tour_dir() { return fs::path(ACTLAB_CLI_PATH).parent_path().parent_path() / "tour-test"; }
+// One folder per test process: CTest runs each test of this file as its own process, in
+// parallel, and each writes the tour in SetUpTestSuite.
+fs::path tour_dir() {
+  return fs::path(ACTLAB_CLI_PATH).parent_path().parent_path() /
+         ("tour-test-" + std::to_string(getpid()));
+}
 
 // Checks the HTML with Python's html.parser: balanced html/head/body/main/section/...,
 // one <h1>, no '<' in text, the image sources, no external resources.
@@ -104,6 +111,8 @@ class TourTest : public ::testing::Test {
   static void TearDownTestSuite() {
     delete result_;
     result_ = nullptr;
+    // Kept when something failed, for a look at the page.
+    if (!::testing::UnitTest::GetInstance()->Failed()) fs::remove_all(tour_dir());
   }
   static actlab::test::ProcessResult* result_;
 };
@@ -138,7 +147,10 @@ TEST_F(TourTest, HtmlIsWellFormedAndEveryImageIsAPng) {
   ASSERT_GE(j["imgs"].size(), 12u);
   for (const auto& src : j["imgs"]) {
     const std::string name = src.get<std::string>();
-    EXPECT_EQ(name.find('/'), std::string::npos) << "relative, in the folder: " << name;
+    // Relative, inside the tour's folder (the study's report is its study/ subfolder).
+    EXPECT_NE(name.front(), '/') << name;
+    EXPECT_EQ(name.find(".."), std::string::npos) << name;
+    EXPECT_EQ(name.find(':'), std::string::npos) << name;
     const fs::path image = tour_dir() / name;
     ASSERT_TRUE(fs::exists(image)) << name;
     EXPECT_EQ(read_text(image).substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8)) << name;

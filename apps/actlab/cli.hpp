@@ -32,5 +32,7 @@ void add_train_command(CLI::App& app, int& exit_code);
 void add_plot_commands(CLI::App& app, int& exit_code);
 // tour: the tutorials as one HTML page with its figures (docs/tour.md).
 void add_tour_command(CLI::App& app, int& exit_code);
+// study run|worker|status|report: the activation study (docs/study.md).
+void add_study_command(CLI::App& app, int& exit_code);
 
 }  // namespace actlab::cli

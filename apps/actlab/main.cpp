@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   actlab::cli::add_train_command(app, exit_code);
   actlab::cli::add_plot_commands(app, exit_code);
   actlab::cli::add_tour_command(app, exit_code);
+  actlab::cli::add_study_command(app, exit_code);
   // CLI11 would only say "a subcommand is required" for a mistyped command: name it.
   if (argc > 1 && argv[1][0] != '-') {
     std::string known;

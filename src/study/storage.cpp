@@ -138,4 +138,6 @@ std::vector<Trial> TrialAssembler::take() {
 }
 
 }  // namespace detail
+std::string redacted_url(const std::string& url) { return detail::redact_url(url); }
+
 }  // namespace actlab::study

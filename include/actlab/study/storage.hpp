@@ -74,5 +74,8 @@ class Storage {
 // "postgresql://user:password@host:port/database" (or "postgres://", any libpq URI) →
 // PostgreSQL; the tables are created when missing. Error kInvalidArgument for another scheme.
 std::unique_ptr<Storage> open_storage(const std::string& url);
+// The URL with any password replaced by *** (user:***@host, password=***): for messages,
+// progress lines and reports. Storage::url() keeps the password, to reconnect.
+std::string redacted_url(const std::string& url);
 
 }  // namespace actlab::study
