@@ -20,6 +20,7 @@
 #include "actlab/error.hpp"
 #include "actlab/study/storage.hpp"
 #include "actlab/study/study.hpp"
+#include "support/postgres_server.hpp"
 #include "support/test_support.hpp"
 
 namespace actlab::study {
@@ -285,6 +286,38 @@ TEST(StudyTest, AKilledWorkerIsReplacedWhileTheOthersFinishTheStudy) {
   expect_gapless(after);
   EXPECT_EQ(count_state(after, TrialState::kComplete), 4u) << log;
   EXPECT_EQ(after.at(static_cast<std::size_t>(running)).state, TrialState::kFail) << log;
+}
+
+// Two worker processes on a PostgreSQL server the test starts (Debian's postgresql), then a
+// third process joining the study with `study worker`, which reads the settings from it.
+TEST(StudyTest, WorkersShareAStudyOnPostgresqlAndAnotherWorkerJoinsIt) {
+  std::unique_ptr<test::PostgresServer> server;
+  try {
+    server = std::make_unique<test::PostgresServer>();
+  } catch (const std::exception& e) {
+    FAIL() << "could not start a PostgreSQL server: " << e.what();
+  }
+  const std::string url = server->create_database("study_cli");
+  const auto r = run_cli("study run --study s --storage " + quote(url) +
+                         " --trials 4 --workers 2" + tiny(1));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(count_state(stored_trials(url), TrialState::kComplete), 4u) << r.out;
+
+  const auto joined = run_cli("study worker --quiet --study s --trials 6 --storage " + quote(url));
+  ASSERT_EQ(joined.exit_code, 0) << joined.out << joined.err;
+  const std::vector<Trial> trials = stored_trials(url);
+  ASSERT_EQ(trials.size(), 6u);
+  expect_gapless(trials);
+  std::set<std::string> workers;
+  for (const Trial& t : trials) {
+    EXPECT_EQ(t.state, TrialState::kComplete) << "trial " << t.number;
+    expect_valid_params(t);
+    workers.insert(t.attributes.at("worker"));
+  }
+  EXPECT_GE(workers.size(), 2u) << "the joining worker should have its own name";
+  const auto status = run_cli("study status --study s --storage " + quote(url));
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("6 trials (6 complete"), std::string::npos) << status.out;
 }
 
 TEST(StudyTest, BadStorageAndNamesGiveDocumentedExitCodes) {
