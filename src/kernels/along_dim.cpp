@@ -6,16 +6,22 @@
 // Accuracy: x_k − max is carried exactly (two-sum) and divided by T with its remainder, so
 // e^((x_k − m)/T) keeps ≤ 1 ULP even where the difference is large (plain float loses
 // |x_k − m|·2^-24 relative: 8 ULP at a difference of 13); sums are compensated.
+//
+// The softmax family runs the vector version of these loops (along_dim_simd.cpp) where the
+// SIMD target has one (FMA targets: AVX2, AVX-512); the loops here are the specification and
+// what SSE4 and scalar targets run.
 #include "kernels/along_dim.hpp"
 
 #include <cmath>
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "actlab/error.hpp"
 #include "actlab/shape.hpp"
+#include "kernels/along_dim_simd.hpp"
 #include "kernels/checks.hpp"
 #include "kernels/float_math.hpp"
 
@@ -291,6 +297,20 @@ float temperature_of(const Activation& act) { return static_cast<float>(act.get(
 
 std::size_t pieces_of(const Activation& act) { return static_cast<std::size_t>(act.get("pieces")); }
 
+// The softmax family's member, if act is one (the kernels of along_dim_simd.cpp).
+std::optional<SoftmaxKind> softmax_kind(ActivationId id) {
+  switch (id) {
+    case ActivationId::kSoftmax:
+      return SoftmaxKind::kSoftmax;
+    case ActivationId::kSoftmin:
+      return SoftmaxKind::kSoftmin;
+    case ActivationId::kLogSoftmax:
+      return SoftmaxKind::kLogSoftmax;
+    default:
+      return std::nullopt;
+  }
+}
+
 [[noreturn]] void throw_elementwise(const Activation& act, std::string_view function) {
   std::string message = context(function, act.name());
   message.append(": '").append(act.name()).append("' is elementwise, not along a dimension");
@@ -308,6 +328,12 @@ void along_dim_forward(const Activation& act, std::span<const std::size_t> shape
                std::string("the output shape ").append(shape_text(out_shape)),
                element_count(out_shape));
   using A = ActivationId;
+  if (const auto kind = softmax_kind(act.id())) {
+    if (simd_softmax_forward(*kind, split_of(act, shape), temperature_of(act), src.data(),
+                             dst.data())) {
+      return;
+    }
+  }
   switch (act.id()) {
     case A::kSoftmax:
       return softmax_forward(split_of(act, shape), 1, temperature_of(act), src, dst);
@@ -341,6 +367,12 @@ void along_dim_backward(const Activation& act, std::span<const std::size_t> shap
   require_size("backward", act.name(), "diff_src", diff_src.size(),
                std::string("shape ").append(shape_text(shape)), element_count(shape));
   using A = ActivationId;
+  if (const auto kind = softmax_kind(act.id())) {
+    if (simd_softmax_backward(*kind, split_of(act, shape), temperature_of(act), saved.data(),
+                              diff_dst.data(), diff_src.data())) {
+      return;
+    }
+  }
   switch (act.id()) {
     case A::kSoftmax:
       return softmax_backward(split_of(act, shape), 1, temperature_of(act), saved, diff_dst,

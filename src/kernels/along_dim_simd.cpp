@@ -1,0 +1,505 @@
+// The softmax family with Highway vectors, compiled once per SIMD target (foreach_target.h)
+// and dispatched once at run time (HWY_DYNAMIC_DISPATCH), as elementwise_simd.cpp. The
+// scalar loops of along_dim.cpp are the specification: the same exact shift (x − m by
+// two-sum, the quotient by T with its remainder), the same hi + lo pairs for e^(…), the same
+// compensated sums and one rounding at the end, in vector form. Only FMA targets (AVX2,
+// AVX-512) have a vector version: the error-free products need a fused multiply-add; on the
+// others SoftmaxLines returns false and along_dim.cpp runs its scalar loops.
+//
+// Two layouts of a "line" (the `size` elements softmax normalises over):
+// - Columns: `lanes` lines side by side, element k of lane l at p[k·stride + l]. Each lane
+//   is one line and keeps its own max and sums: no reduction across lanes. Lines along a
+//   dimension other than the last (inner > 1) are naturally like this (stride = inner); for
+//   short rows of the last dimension (fewer than kRowMin elements: a row of 10 in a 16-lane
+//   vector would waste most of it in reductions) `lanes` rows are copied into a transposed
+//   scratch first, and the results copied back.
+// - Row: one contiguous line (inner == 1, size ≥ kRowMin), vectors along it, per-lane max and
+//   compensated sums combined across lanes at the end (in a fixed order); the tail goes
+//   through a padded copy.
+// A line's bits depend only on the line and the target, not on which layout batch or thread
+// computed it, so in place = out of place and the thread split does not matter.
+//
+// Never compile this file with -ffast-math (the error-free transforms need IEEE arithmetic).
+
+// clang-format off
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/along_dim_simd.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+// clang-format on
+
+#include "kernels/along_dim_simd.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "kernels/float_math.hpp"
+#include "kernels/vec_math-inl.h"
+
+#ifndef ACTLAB_KERNELS_ALONG_DIM_SIMD_ONCE_
+#define ACTLAB_KERNELS_ALONG_DIM_SIMD_ONCE_
+namespace actlab::kernels::detail {
+// What one call computes; lines are numbered j = o·inner + i.
+struct SoftmaxCall {
+  SoftmaxKind kind;
+  bool backward;
+  std::size_t size;   // elements per line
+  std::size_t inner;  // distance between a line's elements
+  float temperature;
+  const float* a;  // forward: x; backward: the saved y
+  const float* b;  // backward: diff_dst; forward: null
+  float* out;      // may alias a (forward) or b (backward)
+};
+}  // namespace actlab::kernels::detail
+#endif
+
+HWY_BEFORE_NAMESPACE();
+namespace actlab::kernels::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+#if HWY_NATIVE_FMA
+namespace softmax_simd {
+
+using D = hn::ScalableTag<float>;
+using V = hn::Vec<D>;
+using M = decltype(hn::FirstN(D(), 0));
+constexpr std::size_t kMaxLanes = HWY_MAX_BYTES / sizeof(float);
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+// Rows of the last dimension shorter than this many vectors go through the transposed
+// (Columns) path. Measured with all rows on one path, 256K elements, 1 thread, AVX-512
+// (docs/benchmarks.md, "Softmax family"), G elements/s forward/backward, Row vs Columns:
+// rows of 10 0.10/0.18 vs 0.41/0.54, 16 0.42/0.77 vs 0.46/0.68, 32 0.56/1.11 vs
+// 0.52/0.54, 64 0.67/1.54 vs 0.23/0.20: Columns below 2 vectors, Row from there.
+constexpr std::size_t kRowMinVectors = 2;
+
+// ---------------------------------------------------------------- layouts
+
+struct Columns {
+  std::size_t size;
+  std::size_t stride;
+  std::size_t vectors() const { return size; }
+  V Load(D d, const float* p, std::size_t k, float /*pad*/) const {
+    return hn::LoadU(d, p + k * stride);
+  }
+  void Store(D d, V v, float* p, std::size_t k) const { hn::StoreU(v, d, p + k * stride); }
+  V MaxAll(D, V m) const { return m; }
+  M AnyAll(D, M m) const { return m; }
+  V SumPlain(D, V v) const { return v; }
+  // s + c as hi + lo, per lane.
+  vm::Pair<D> SumPair(D, V s, V c) const {
+    const V hi = hn::Add(s, c);
+    return {hi, vm::SumError(s, c, hi)};
+  }
+  V Log1p(D d, V t) const {
+    HWY_ALIGN float buf[kMaxLanes];
+    hn::Store(t, d, buf);
+    for (std::size_t l = 0; l < hn::Lanes(d); ++l) buf[l] = std::log1p(buf[l]);
+    return hn::Load(d, buf);
+  }
+};
+
+struct Row {
+  std::size_t size;
+  std::size_t full;  // whole vectors
+  std::size_t vectors() const { return full + (size > full * hn::Lanes(D()) ? 1 : 0); }
+  V Load(D d, const float* p, std::size_t k, float pad) const {
+    const std::size_t lanes = hn::Lanes(d);
+    if (k < full) return hn::LoadU(d, p + k * lanes);
+    HWY_ALIGN float buf[kMaxLanes];
+    std::fill(buf, buf + lanes, pad);
+    std::memcpy(buf, p + k * lanes, (size - k * lanes) * sizeof(float));
+    return hn::Load(d, buf);
+  }
+  void Store(D d, V v, float* p, std::size_t k) const {
+    const std::size_t lanes = hn::Lanes(d);
+    if (k < full) return hn::StoreU(v, d, p + k * lanes);
+    HWY_ALIGN float buf[kMaxLanes];
+    hn::Store(v, d, buf);
+    std::memcpy(p + k * lanes, buf, (size - k * lanes) * sizeof(float));
+  }
+  V MaxAll(D d, V m) const { return hn::MaxOfLanes(d, m); }
+  M AnyAll(D d, M m) const {
+    return hn::FirstN(d, hn::AllFalse(d, m) ? 0 : hn::Lanes(d));
+  }
+  V SumPlain(D d, V v) const { return hn::SumOfLanes(d, v); }
+  // The lanes' s + c summed in double (each float converts exactly; the sum of 2·lanes
+  // doubles is off by ~2^-48 of Σ|s_l| at most), returned as the float pair hi + lo.
+  vm::Pair<D> SumPair(D d, V s, V c) const {
+    const hn::Half<D> dh;
+    const hn::Repartition<double, D> dd;
+    const auto sum = hn::Add(
+        hn::Add(hn::PromoteTo(dd, hn::LowerHalf(dh, s)), hn::PromoteTo(dd, hn::UpperHalf(dh, s))),
+        hn::Add(hn::PromoteTo(dd, hn::LowerHalf(dh, c)), hn::PromoteTo(dd, hn::UpperHalf(dh, c))));
+    const double total = hn::GetLane(hn::SumOfLanes(dd, sum));
+    const float hi = static_cast<float>(total);
+    const float lo = std::isfinite(hi) ? static_cast<float>(total - hi) : 0.0f;
+    return {hn::Set(d, hi), hn::Set(d, lo)};
+  }
+  V Log1p(D d, V t) const { return hn::Set(d, std::log1p(hn::GetLane(t))); }
+};
+
+// ---------------------------------------------------------------- pieces
+
+// (v − m)/T as hi + lo (detail::shifted), with the difference v − m itself. The quotient
+// is v − m times 1/T (not correctly rounded; its remainder by fma goes to lo, and
+// ExpReduce takes hi + lo); with T = 1 it is the difference itself, lo its two-sum error.
+struct Shift {
+  V diff;
+  V hi;
+  V lo;
+};
+HWY_INLINE Shift Shifted(D d, V v, V m, V t, V inv_t) {
+  const V diff = hn::Sub(v, m);
+  const V diff_lo = vm::FiniteOrZero(d, vm::SumError(v, hn::Neg(m), diff));
+  const V q = hn::Mul(diff, inv_t);
+  const V r = hn::NegMulAdd(q, t, diff);  // diff − q·T
+  return {diff, q, vm::FiniteOrZero(d, hn::Mul(hn::Add(r, diff_lo), inv_t))};
+}
+
+// e^(q + q_lo) for q ≤ 0 as hi + lo (0 below kExpMin).
+HWY_INLINE vm::Pair<D> ExpOfShift(D d, V q, V q_lo) {
+  const vm::ExpParts<D> e = vm::ExpReduce(d, q, q_lo);
+  const vm::Scaler<D> scale(d, e.n);
+  const V u = hn::Add(e.hi, e.lo);
+  const V u_lo = vm::FastSumError(e.hi, e.lo, u);
+  const M low = hn::Lt(q, hn::Set(d, vm::kExpMin));
+  return {hn::IfThenZeroElse(low, scale(u)), hn::IfThenZeroElse(low, scale(u_lo))};
+}
+
+// (p + p_lo)/T rounded about once (detail::divide_pairs(p, p_lo, T, 0)), with inv_t = 1/T;
+// t = −T and inv_t = −1/T give exactly the negated result. A zero quotient is returned as
+// is (keeps −0).
+HWY_INLINE V DivideByT(D d, V p, V p_lo, V t, V inv_t) {
+  const V q = hn::Mul(p, inv_t);
+  const V rem = hn::NegMulAdd(q, t, p);  // p − q·T, exact
+  const V c = vm::FiniteOrZero(d, hn::Mul(hn::Add(rem, vm::FiniteOrZero(d, p_lo)), inv_t));
+  return hn::IfThenElse(hn::Eq(q, hn::Zero(d)), q, hn::Add(q, c));
+}
+
+// s + v into the compensated pair (s, c) (Knuth's two-sum; v_lo added to c).
+HWY_INLINE void Accumulate(V& s, V& c, V v, V v_lo) {
+  const V ns = hn::Add(s, v);
+  c = hn::Add(c, hn::Add(vm::SumError(s, v, ns), v_lo));
+  s = ns;
+}
+
+// The maximum of the (negated) line and whether the line must give NaN everywhere: a NaN
+// in it, or an infinite maximum (+inf entry: inf − inf in the shift; only −inf: likewise),
+// as in the scalar loops and PyTorch.
+struct LineMax {
+  V m;
+  M bad;
+};
+template <class Lay>
+HWY_INLINE LineMax MaxOf(D d, const Lay& lay, const float* x, bool negate) {
+  const float pad = negate ? kInf : -kInf;
+  V m = hn::Set(d, -kInf);
+  M nan = hn::FirstN(d, 0);
+  for (std::size_t k = 0; k < lay.vectors(); ++k) {
+    const V raw = lay.Load(d, x, k, pad);
+    const V v = negate ? hn::Neg(raw) : raw;
+    m = hn::Max(m, v);
+    nan = hn::Or(nan, hn::IsNaN(v));
+  }
+  m = lay.MaxAll(d, m);
+  return {m, hn::Or(lay.AnyAll(d, nan), hn::Not(hn::IsFinite(m)))};
+}
+
+// ---------------------------------------------------------------- kernels
+
+// y = softmax(±x/T) (detail::softmax_forward). e_k's lo parts wait in `lo`.
+template <class Lay>
+void SoftmaxForward(D d, const Lay& lay, bool negate, float temperature, const float* x,
+                    float* y, float* lo) {
+  const std::size_t lanes = hn::Lanes(d);
+  const LineMax mx = MaxOf(d, lay, x, negate);
+  const V t = hn::Set(d, temperature);
+  const V inv_t = hn::Set(d, 1.0f / temperature);
+  const float pad = negate ? kInf : -kInf;
+  V s = hn::Zero(d);
+  V c = hn::Zero(d);
+  for (std::size_t k = 0; k < lay.vectors(); ++k) {
+    const V raw = lay.Load(d, x, k, pad);
+    const Shift sh = Shifted(d, negate ? hn::Neg(raw) : raw, mx.m, t, inv_t);
+    const vm::Pair<D> e = ExpOfShift(d, sh.hi, sh.lo);
+    lay.Store(d, e.hi, y, k);
+    hn::StoreU(e.lo, d, lo + k * lanes);
+    Accumulate(s, c, e.hi, e.lo);
+  }
+  const vm::Pair<D> total = lay.SumPair(d, s, c);
+  const V sum = hn::IfThenElse(mx.bad, hn::Set(d, std::nanf("")), total.hi);
+  const V inv = hn::Div(hn::Set(d, 1.0f), sum);
+  for (std::size_t k = 0; k < lay.vectors(); ++k) {
+    // (e + e_lo)/(sum + sum_lo): q = e·(1/sum), then the exact remainder and the lo parts.
+    const V e = lay.Load(d, y, k, 0.0f);
+    const V e_lo = hn::LoadU(d, lo + k * lanes);
+    const V q = hn::Mul(e, inv);
+    const V rem = hn::NegMulAdd(q, sum, e);
+    const V corr = hn::Mul(hn::Sub(hn::Add(rem, e_lo), hn::Mul(q, total.lo)), inv);
+    lay.Store(d, hn::Add(q, vm::FiniteOrZero(d, corr)), y, k);
+  }
+}
+
+// dx = (±1/T)·y·(dy − Σ dy_j·y_j) from the output (detail::softmax_backward).
+template <class Lay>
+void SoftmaxBackward(D d, const Lay& lay, bool negate, float temperature, const float* y,
+                     const float* dy, float* dx) {
+  V s = hn::Zero(d);
+  V c = hn::Zero(d);
+  for (std::size_t k = 0; k < lay.vectors(); ++k) {
+    const V yk = lay.Load(d, y, k, 0.0f);
+    const V g = lay.Load(d, dy, k, 0.0f);
+    const V p = hn::Mul(g, yk);
+    Accumulate(s, c, p, vm::ProductError(g, yk, p));
+  }
+  const vm::Pair<D> dot = lay.SumPair(d, s, c);
+  const V minus_dot = hn::Neg(dot.hi);
+  const V t = hn::Set(d, negate ? -temperature : temperature);
+  const V inv_t = hn::Set(d, (negate ? -1.0f : 1.0f) / temperature);
+  for (std::size_t k = 0; k < lay.vectors(); ++k) {
+    const V yk = lay.Load(d, y, k, 0.0f);
+    const V dyk = lay.Load(d, dy, k, 0.0f);
+    const V g = hn::Add(dyk, minus_dot);
+    const V g_lo = hn::Sub(vm::SumError(dyk, minus_dot, g), dot.lo);
+    const V p = hn::Mul(yk, g);
+    const V p_lo = hn::MulAdd(yk, g_lo, vm::ProductError(yk, g, p));
+    lay.Store(d, DivideByT(d, p, p_lo, t, inv_t), dx, k);
+  }
+}
+
+// y = (x/T − m) − log Σ e^(x_j/T − m) (detail::log_softmax_forward): the sum is 1 + t, t
+// the terms below the maximum plus (number of entries equal to it) − 1, so log1p(t) keeps
+// the maximum's y ≈ −t when t is tiny.
+template <class Lay>
+void LogSoftmaxForward(D d, const Lay& lay, float temperature, const float* x, float* y) {
+  const LineMax mx = MaxOf(d, lay, x, false);
+  const V t = hn::Set(d, temperature);
+  const V inv_t = hn::Set(d, 1.0f / temperature);
+  const V zero = hn::Zero(d);
+  const V one = hn::Set(d, 1.0f);
+  V s = zero;
+  V c = zero;
+  V ties = zero;
+  for (std::size_t k = 0; k < lay.vectors(); ++k) {
+    const Shift sh = Shifted(d, lay.Load(d, x, k, -kInf), mx.m, t, inv_t);
+    const vm::Pair<D> e = ExpOfShift(d, sh.hi, sh.lo);
+    const M below = hn::Lt(sh.diff, zero);
+    Accumulate(s, c, hn::IfThenElseZero(below, e.hi), hn::IfThenElseZero(below, e.lo));
+    ties = hn::Add(ties, hn::IfThenElseZero(hn::Eq(sh.diff, zero), one));
+  }
+  const vm::Pair<D> below_sum = lay.SumPair(d, s, c);
+  const V extra = hn::Sub(lay.SumPlain(d, ties), one);  // an exact small integer
+  const V tt = hn::Add(below_sum.hi, extra);
+  const V tt_lo = hn::Add(vm::SumError(below_sum.hi, extra, tt), below_sum.lo);
+  const V sum = hn::Add(tt, tt_lo);
+  const V sum_lo = vm::FastSumError(tt, tt_lo, sum);
+  // log1p(t + t_lo) ≈ log1p(t) + t_lo/(1 + t)
+  const V log_sum = hn::IfThenElse(mx.bad, hn::Set(d, std::nanf("")), lay.Log1p(d, sum));
+  const V log_sum_lo = hn::Div(sum_lo, hn::Add(one, sum));
+  const V minus_log_sum = hn::Neg(log_sum);
+  for (std::size_t k = 0; k < lay.vectors(); ++k) {
+    const Shift sh = Shifted(d, lay.Load(d, x, k, -kInf), mx.m, t, inv_t);
+    const V yk = hn::Add(sh.hi, minus_log_sum);  // both terms ≤ 0: no cancellation
+    const V corr =
+        hn::Sub(hn::Add(vm::SumError(sh.hi, minus_log_sum, yk), sh.lo), log_sum_lo);
+    // An entry of −inf gives −inf; its error terms would be inf − inf = NaN.
+    lay.Store(d, hn::IfThenElse(hn::IsFinite(yk), hn::Add(yk, corr), yk), y, k);
+  }
+}
+
+// dx = (dy − e^y·Σ dy_j)/T from the output (detail::log_softmax_backward).
+template <class Lay>
+void LogSoftmaxBackward(D d, const Lay& lay, float temperature, const float* y, const float* dy,
+                        float* dx) {
+  const V zero = hn::Zero(d);
+  V s = zero;
+  V c = zero;
+  for (std::size_t k = 0; k < lay.vectors(); ++k) Accumulate(s, c, lay.Load(d, dy, k, 0.0f), zero);
+  const vm::Pair<D> sum = lay.SumPair(d, s, c);
+  const V t = hn::Set(d, temperature);
+  const V inv_t = hn::Set(d, 1.0f / temperature);
+  for (std::size_t k = 0; k < lay.vectors(); ++k) {
+    const V yk = lay.Load(d, y, k, 0.0f);
+    const V dyk = lay.Load(d, dy, k, 0.0f);
+    const V p = hn::IfThenElse(hn::IsNaN(yk), yk, vm::Exp(d, yk, zero));
+    const V m = hn::Mul(p, sum.hi);
+    const V m_lo = hn::MulAdd(p, sum.lo, vm::ProductError(p, sum.hi, m));
+    const V g = hn::Sub(dyk, m);
+    const V g_lo = hn::Sub(vm::SumError(dyk, hn::Neg(m), g), m_lo);
+    lay.Store(d, DivideByT(d, g, g_lo, t, inv_t), dx, k);
+  }
+}
+
+template <class Lay>
+void RunKernel(D d, const detail::SoftmaxCall& call, const Lay& lay, const float* a,
+               const float* b, float* out, float* lo) {
+  using detail::SoftmaxKind;
+  const float temperature = call.temperature;
+  if (!call.backward) {
+    switch (call.kind) {
+      case SoftmaxKind::kSoftmax:
+        return SoftmaxForward(d, lay, false, temperature, a, out, lo);
+      case SoftmaxKind::kSoftmin:
+        return SoftmaxForward(d, lay, true, temperature, a, out, lo);
+      case SoftmaxKind::kLogSoftmax:
+        return LogSoftmaxForward(d, lay, temperature, a, out);
+    }
+    return;
+  }
+  switch (call.kind) {
+    case SoftmaxKind::kSoftmax:
+      return SoftmaxBackward(d, lay, false, temperature, a, b, out);
+    case SoftmaxKind::kSoftmin:
+      return SoftmaxBackward(d, lay, true, temperature, a, b, out);
+    case SoftmaxKind::kLogSoftmax:
+      return LogSoftmaxBackward(d, lay, temperature, a, b, out);
+  }
+}
+
+// Lines [j0, j1) of the call.
+void Lines(const detail::SoftmaxCall& call, std::size_t j0, std::size_t j1) {
+  const D d;
+  const std::size_t lanes = hn::Lanes(d);
+  const std::size_t size = call.size;
+  const std::size_t inner = call.inner;
+  if (inner == 1 && size >= kRowMinVectors * lanes) {
+    std::vector<float> lo(size + lanes);
+    const Row row{size, size / lanes};
+    for (std::size_t j = j0; j < j1; ++j) {
+      RunKernel(d, call, row, call.a + j * size, call.b ? call.b + j * size : nullptr,
+                call.out + j * size, lo.data());
+    }
+    return;
+  }
+  std::vector<float> lo(size * lanes);
+  std::vector<float> a, b;  // the transposed scratch, on first use
+  std::size_t pending[kMaxLanes];
+  std::size_t count = 0;
+  // Copies the pending lines into the scratch (lane l = line l, missing lanes 0), runs the
+  // kernel there and copies the results back.
+  const auto flush = [&] {
+    if (a.empty()) {
+      a.resize(size * lanes);
+      if (call.b) b.resize(size * lanes);
+    }
+    if (count == lanes && inner == 1 && pending[lanes - 1] == pending[0] + (lanes - 1) * size) {
+      // Whole batch of consecutive rows: gather element k of each row.
+      const hn::RebindToSigned<D> di;
+      const auto index = hn::Mul(hn::Iota(di, 0), hn::Set(di, static_cast<int>(size)));
+      for (std::size_t k = 0; k < size; ++k) {
+        hn::StoreU(hn::GatherIndex(d, call.a + pending[0] + k, index), d, &a[k * lanes]);
+        if (call.b) hn::StoreU(hn::GatherIndex(d, call.b + pending[0] + k, index), d, &b[k * lanes]);
+      }
+    } else {
+      for (std::size_t l = 0; l < lanes; ++l) {
+        for (std::size_t k = 0; k < size; ++k) {
+          a[k * lanes + l] = l < count ? call.a[pending[l] + k * inner] : 0.0f;
+          if (call.b) b[k * lanes + l] = l < count ? call.b[pending[l] + k * inner] : 0.0f;
+        }
+      }
+    }
+    RunKernel(d, call, Columns{size, lanes}, a.data(), call.b ? b.data() : nullptr, a.data(),
+              lo.data());
+    for (std::size_t l = 0; l < count; ++l) {
+      float* out = call.out + pending[l];
+      const float* column = a.data() + l;
+      for (std::size_t k = 0; k < size; ++k) out[k * inner] = column[k * lanes];
+    }
+    count = 0;
+  };
+  for (std::size_t j = j0; j < j1;) {
+    const std::size_t o = j / inner;
+    const std::size_t i = j % inner;
+    const std::size_t base = o * size * inner + i;
+    if (inner >= lanes && i % lanes == 0 && i + lanes <= inner && j + lanes <= j1) {
+      RunKernel(d, call, Columns{size, inner}, call.a + base, call.b ? call.b + base : nullptr,
+                call.out + base, lo.data());
+      j += lanes;
+      continue;
+    }
+    pending[count++] = base;
+    if (count == lanes) flush();
+    ++j;
+  }
+  if (count > 0) flush();
+}
+
+}  // namespace softmax_simd
+#endif  // HWY_NATIVE_FMA
+
+// Computes lines [j0, j1) of the call and returns true, or returns false at once on targets
+// without a vector version.
+bool SoftmaxLines(const detail::SoftmaxCall& call, std::size_t j0, std::size_t j1) {
+#if HWY_NATIVE_FMA
+  softmax_simd::Lines(call, j0, j1);
+  return true;
+#else
+  (void)call;
+  (void)j0;
+  (void)j1;
+  return false;
+#endif
+}
+
+}  // namespace actlab::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include "kernels/thread_pool.hpp"
+
+namespace actlab::kernels::detail {
+
+HWY_EXPORT(SoftmaxLines);
+
+namespace {
+
+// Arrays of at least this many elements are split across the pool's threads by lines.
+// Not settled by measurement yet: while this was written the second core was busy with other
+// builds, and 2 threads gained nothing at any size from 64K to 1M elements
+// (a throwaway timing loop over 10- and 1000-element rows, ACTLAB_NUM_THREADS=1 vs 2). 32K is
+// the elementwise kernels' threshold for ops of similar cost per element (8K, elementwise.cpp)
+// times 4 for the per-call scratch and batching; re-measure on a quiet machine.
+constexpr std::size_t kParallelMin = std::size_t{1} << 15;
+// Lines longer than this along a dimension other than the last would need a large
+// transposed scratch: left to the scalar loops.
+constexpr std::size_t kMaxStridedSize = std::size_t{1} << 16;
+
+bool run(const SoftmaxCall& call, std::size_t lines) {
+  if (lines == 0 || call.size == 0) return true;  // nothing to compute
+  if (call.inner > 1 && call.size > kMaxStridedSize) return false;
+  if (!HWY_DYNAMIC_DISPATCH(SoftmaxLines)(call, 0, 0)) return false;  // no vector version
+  const std::size_t elements = lines * call.size;
+  if (elements >= kParallelMin && lines > 1 && pool_threads() > 1) {
+    run_parallel([&](std::size_t t, std::size_t threads) {
+      constexpr std::size_t kAlign = 16;  // whole vectors of lines where inner allows
+      const std::size_t per = ((lines + threads - 1) / threads + kAlign - 1) / kAlign * kAlign;
+      const std::size_t begin = std::min(lines, t * per);
+      const std::size_t end = std::min(lines, begin + per);
+      if (begin < end) HWY_DYNAMIC_DISPATCH(SoftmaxLines)(call, begin, end);
+    });
+    return true;
+  }
+  return HWY_DYNAMIC_DISPATCH(SoftmaxLines)(call, 0, lines);
+}
+
+}  // namespace
+
+bool simd_softmax_forward(SoftmaxKind kind, const DimSplit& split, float temperature,
+                          const float* src, float* dst) {
+  const SoftmaxCall call{kind, false, split.size, split.inner, temperature, src, nullptr, dst};
+  return run(call, split.outer * split.inner);
+}
+
+bool simd_softmax_backward(SoftmaxKind kind, const DimSplit& split, float temperature,
+                           const float* y, const float* diff_dst, float* diff_src) {
+  const SoftmaxCall call{kind, true, split.size, split.inner, temperature, y, diff_dst, diff_src};
+  return run(call, split.outer * split.inner);
+}
+
+}  // namespace actlab::kernels::detail
+#endif  // HWY_ONCE

@@ -1,0 +1,24 @@
+// The softmax family (softmax, softmin, log_softmax) forward and backward with Highway
+// vectors (along_dim_simd.cpp), for the FMA targets (AVX2, AVX-512); along_dim.cpp calls
+// these first and runs its scalar loops when they return false (SSE4 and scalar targets,
+// or a shape the vector path leaves alone). Sizes are checked by the caller.
+#pragma once
+
+#include <cstddef>
+
+#include "actlab/shape.hpp"
+
+namespace actlab::kernels::detail {
+
+enum class SoftmaxKind { kSoftmax, kSoftmin, kLogSoftmax };
+
+// y = softmax(±x/T) or log_softmax(x/T) along the split's middle dimension; dst may alias
+// src. Returns false (nothing written) where the scalar loops must run instead.
+bool simd_softmax_forward(SoftmaxKind kind, const DimSplit& split, float temperature,
+                          const float* src, float* dst);
+
+// The gradient from the saved output y; diff_src may alias diff_dst. Returns false as above.
+bool simd_softmax_backward(SoftmaxKind kind, const DimSplit& split, float temperature,
+                           const float* y, const float* diff_dst, float* diff_src);
+
+}  // namespace actlab::kernels::detail

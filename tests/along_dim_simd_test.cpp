@@ -1,0 +1,263 @@
+// The vector softmax family (src/kernels/along_dim_simd.cpp) against the double reference
+// and against the scalar loops of along_dim.cpp (the SCALAR target runs those): every row
+// length 1..40 (both vector layouts and every tail), dims other than the last (inner below
+// and above the vector width), temperatures, arrays large enough to be split across
+// threads, in-place calls, and the special values. Runs on whatever target the process uses
+// (ACTLAB_TEST_SIMD_TARGET forces one), so `for t in "" AVX2 SSE4 SCALAR` covers them all.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "actlab/activation.hpp"
+#include "actlab/kernels.hpp"
+#include "actlab/reference.hpp"
+#include "actlab/shape.hpp"
+#include "actlab/simd_target.hpp"
+#include "support/test_support.hpp"
+
+namespace actlab {
+namespace {
+
+using test::ulp_error;
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+constexpr double kSlack = 1e-6;  // the reference's own rounding, as in kernel_test
+
+bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+std::vector<float> random_floats(std::size_t n, float scale, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+const ActivationId kFamily[] = {ActivationId::kSoftmax, ActivationId::kSoftmin,
+                                ActivationId::kLogSoftmax};
+
+// Runs f with the kernels forced to `target`, then restores the target in use before.
+template <class F>
+void on_target(const std::string& target, F f) {
+  const std::string before = simd_target();
+  force_simd_target(target);
+  f();
+  force_simd_target(before);
+}
+
+// The gradient's error scale, as kernel_test's gradient_scales: ULPs of max(|ref|, the
+// size of the terms it is the difference of), at the reference's own p.
+std::vector<double> gradient_scales(const Activation& act, const Shape& shape,
+                                    const std::vector<double>& x, const std::vector<double>& dy) {
+  std::vector<double> p(x.size());
+  reference::forward(act, shape, x, p);
+  const bool log = act.id() == ActivationId::kLogSoftmax;
+  if (log) {
+    for (double& v : p) v = std::exp(v);
+  }
+  const double temperature = act.get("temperature");
+  const DimSplit split = split_at_dim(shape, static_cast<int>(act.get("dim")));
+  std::vector<double> scale(x.size());
+  for (std::size_t o = 0; o < split.outer; ++o) {
+    for (std::size_t i = 0; i < split.inner; ++i) {
+      const auto at = [&](std::size_t k) { return (o * split.size + k) * split.inner + i; };
+      double abs_dot = 0, abs_sum = 0;
+      for (std::size_t k = 0; k < split.size; ++k) {
+        abs_dot += std::fabs(dy[at(k)]) * p[at(k)];
+        abs_sum += std::fabs(dy[at(k)]);
+      }
+      for (std::size_t k = 0; k < split.size; ++k) {
+        scale[at(k)] = log ? (std::fabs(dy[at(k)]) + p[at(k)] * abs_sum) / temperature
+                           : p[at(k)] * (std::fabs(dy[at(k)]) + abs_dot) / temperature;
+      }
+    }
+  }
+  return scale;
+}
+
+// The input whose exact result is the saved y (kernel_test's along_dim_preimage), for the
+// reference's act (its temperature is the float the kernel uses: with 0.7 in double the
+// preimage of y = 1e-30 would be off by 69·(0.7/0.7f − 1) ≈ 1e-6 in the exponent).
+std::vector<double> preimage(const Activation& act, const std::vector<float>& y) {
+  const double temperature = act.get("temperature");
+  std::vector<double> x(y.size());
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    const double v = y[i];
+    x[i] = act.id() == ActivationId::kSoftmax   ? temperature * std::log(v)
+           : act.id() == ActivationId::kSoftmin ? -temperature * std::log(v)
+                                                : temperature * v;
+  }
+  return x;
+}
+
+struct Max {
+  double forward = 0;
+  double backward = 0;
+};
+
+// Forward and backward of act on shape against the reference (bounds from the table), and
+// in place against out of place (same bits). Returns the worst errors.
+Max check(const Activation& act, const Shape& shape, std::uint32_t seed, float scale) {
+  const std::size_t n = element_count(shape);
+  const std::vector<float> xs = random_floats(n, scale, seed);
+  const std::vector<float> dy = random_floats(n, 1.0f, seed + 1000);
+  std::vector<float> y(n), dx(n);
+  kernels::forward(act, shape, xs, y);
+  kernels::backward(act, shape, y, dy, dx);
+  const Activation ref_act = test::with_float_params(act);
+  const std::string where = act.to_string() + " shape " + std::to_string(shape.size()) + "-d [" +
+                            std::to_string(shape.front()) + "…" + std::to_string(shape.back()) +
+                            "] seed " + std::to_string(seed);
+  Max worst;
+  std::vector<double> y_ref(n);
+  reference::forward(ref_act, shape, std::vector<double>(xs.begin(), xs.end()), y_ref);
+  const double floor = act.id() == ActivationId::kLogSoftmax ? std::ldexp(1.0, -26) : 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double e = ulp_error(y[i], y_ref[i], floor);
+    worst.forward = std::max(worst.forward, e);
+    EXPECT_LE(e, act.info().ulp.forward + kSlack) << where << " forward at " << i;
+  }
+  const std::vector<double> at = preimage(ref_act, y);
+  const std::vector<double> dy_ref(dy.begin(), dy.end());
+  std::vector<double> dx_ref(n);
+  reference::backward(ref_act, shape, at, dy_ref, dx_ref);
+  const std::vector<double> scales = gradient_scales(ref_act, shape, at, dy_ref);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double e = ulp_error(dx[i], dx_ref[i], scales[i]);
+    worst.backward = std::max(worst.backward, e);
+    EXPECT_LE(e, act.info().ulp.backward + kSlack) << where << " backward at " << i;
+  }
+  std::vector<float> in_place = xs;
+  kernels::forward(act, shape, in_place, in_place);
+  std::vector<float> grad_in_place = dy;
+  kernels::backward(act, shape, y, grad_in_place, grad_in_place);
+  for (std::size_t i = 0; i < n; ++i) {
+    EXPECT_TRUE(same_bits(in_place[i], y[i])) << where << " forward in place at " << i;
+    EXPECT_TRUE(same_bits(grad_in_place[i], dx[i])) << where << " backward in place at " << i;
+  }
+  return worst;
+}
+
+TEST(AlongDimSimd, EveryRowLengthFrom1To40WithinTheTablesBounds) {
+  for (ActivationId id : kFamily) {
+    Max worst;
+    for (double temperature : {1.0, 0.5, 2.5, 0.3}) {
+      Activation act(id);
+      act.set("temperature", temperature);
+      for (std::size_t row = 1; row <= 40; ++row) {
+        // 37 rows: two whole batches of 16 (or four of 8) and a partial one.
+        for (const Shape& shape : {Shape{row}, Shape{37, row}}) {
+          for (float scale : {0.5f, 4.0f, 40.0f}) {
+            const Max m = check(act, shape, static_cast<std::uint32_t>(row * 7 + shape.size()),
+                                scale);
+            worst.forward = std::max(worst.forward, m.forward);
+            worst.backward = std::max(worst.backward, m.backward);
+          }
+        }
+      }
+    }
+    std::printf("%-12s rows 1..40 (%s): forward %.3f ULP, backward %.3f ULP\n",
+                std::string(Activation(id).name()).c_str(), simd_target().c_str(), worst.forward,
+                worst.backward);
+  }
+}
+
+TEST(AlongDimSimd, DimsOtherThanTheLastAndLargeArrays) {
+  // inner = 3 (< lanes: lines gathered), 40 (whole vectors of lines plus a rest), 17;
+  // {64, 1000} and {300, 257} are above the threading threshold.
+  const std::vector<std::pair<Shape, int>> cases{
+      {{5, 9, 3}, 1},     {{2, 7, 40}, 1},  {{2, 40, 17}, 0}, {{2, 40, 17}, 1},
+      {{2, 40, 17}, 2},   {{33, 64}, 0},    {{64, 1000}, 1},  {{300, 257}, 0},
+      {{4, 300, 40}, 1},  {{1, 1, 5}, -1},  {{6, 1}, 1},      {{1, 70}, 0}};
+  for (ActivationId id : kFamily) {
+    for (const auto& [shape, dim] : cases) {
+      Activation act(id);
+      act.set("dim", dim).set("temperature", 0.7);
+      check(act, shape, 5 + static_cast<std::uint32_t>(element_count(shape)), 6.0f);
+    }
+  }
+}
+
+// A line's bits do not depend on the batch, layout path or thread that computed it: each
+// row of a large array (split across threads, rows batched) equals that row alone.
+TEST(AlongDimSimd, ALinesBitsDoNotDependOnItsNeighbours) {
+  for (ActivationId id : kFamily) {
+    for (std::size_t row : {10, 33, 1000}) {
+      const std::size_t rows = 70000 / row;
+      const Shape shape{rows, row};
+      const std::vector<float> xs = random_floats(rows * row, 5.0f, 3);
+      const std::vector<float> dy = random_floats(rows * row, 1.0f, 4);
+      const Activation act(id);
+      std::vector<float> y(xs.size()), dx(xs.size());
+      kernels::forward(act, shape, xs, y);
+      kernels::backward(act, shape, y, dy, dx);
+      for (std::size_t r : {std::size_t{0}, std::size_t{1}, rows / 2 + 3, rows - 1}) {
+        const Shape one{row};
+        std::vector<float> y1(row), dx1(row);
+        kernels::forward(act, one, std::span(xs).subspan(r * row, row), y1);
+        kernels::backward(act, one, std::span<const float>(y).subspan(r * row, row),
+                          std::span(dy).subspan(r * row, row), dx1);
+        for (std::size_t k = 0; k < row; ++k) {
+          ASSERT_TRUE(same_bits(y1[k], y[r * row + k])) << act.to_string() << " row " << r << " k " << k;
+          ASSERT_TRUE(same_bits(dx1[k], dx[r * row + k])) << act.to_string() << " row " << r;
+        }
+      }
+    }
+  }
+}
+
+// NaN lines, ±inf, −inf entries, rows of one and huge logits give what the scalar loops
+// give (NaN where they give NaN, the same exact 0, 1 and −inf), for every row length
+// through both layouts.
+TEST(AlongDimSimd, SpecialValuesAsTheScalarLoops) {
+  for (std::size_t row : {1, 2, 5, 16, 17, 40, 100}) {
+    std::vector<std::vector<float>> lines;
+    for (std::size_t at : {std::size_t{0}, row / 2, row - 1}) {
+      for (float special : {kNaN, kInf, -kInf, 1e30f, -1e30f, 3e38f}) {
+        std::vector<float> line = random_floats(row, 3.0f, static_cast<std::uint32_t>(at + row));
+        line[at] = special;
+        lines.push_back(line);
+      }
+    }
+    lines.push_back(std::vector<float>(row, -kInf));
+    lines.push_back(std::vector<float>(row, 123.0f));
+    std::vector<float> xs;
+    for (const auto& l : lines) xs.insert(xs.end(), l.begin(), l.end());
+    const Shape shape{lines.size(), row};
+    const std::vector<float> dy = random_floats(xs.size(), 1.0f, 9);
+    for (ActivationId id : kFamily) {
+      for (double temperature : {1.0, 0.01}) {
+        Activation act(id);
+        act.set("temperature", temperature);
+        std::vector<float> y(xs.size()), dx(xs.size()), y_s(xs.size()), dx_s(xs.size());
+        kernels::forward(act, shape, xs, y);
+        kernels::backward(act, shape, y, dy, dx);
+        on_target("SCALAR", [&] {
+          kernels::forward(act, shape, xs, y_s);
+          kernels::backward(act, shape, y, dy, dx_s);
+        });
+        for (std::size_t i = 0; i < xs.size(); ++i) {
+          const std::string where = act.to_string() + " row " + std::to_string(row) + " at " +
+                                    std::to_string(i) + " x = " + std::to_string(xs[i]);
+          ASSERT_EQ(std::isnan(y[i]), std::isnan(y_s[i])) << where << ": " << y[i] << " vs " << y_s[i];
+          ASSERT_EQ(std::isnan(dx[i]), std::isnan(dx_s[i])) << where << " backward";
+          if (y_s[i] == 0 || y_s[i] == 1 || std::isinf(y_s[i])) {
+            EXPECT_EQ(y[i], y_s[i]) << where;
+          } else if (!std::isnan(y_s[i])) {
+            EXPECT_LE(ulp_error(y[i], y_s[i]), 2 * act.info().ulp.forward) << where;
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace actlab
