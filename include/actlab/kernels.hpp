@@ -15,6 +15,19 @@
 
 namespace actlab::kernels {
 
+// Which float math the transcendental kernels (exp, log, erf based) run on the vector
+// targets (AVX2, AVX-512). Both are held to the table's ULP bounds (info().ulp), and the
+// tests check both.
+// - kFast (the default): one plain polynomial exp or log per element, the final quotient
+//   rounded once; the speed oneDNN and XNNPACK are measured against.
+// - kAccurate: every exp and log carried as a hi + lo pair and rounded once at the end
+//   (≤ 0.8 ULP measured over all float32 inputs where run; docs/accuracy.md); slower.
+// Process-wide; ACTLAB_PRECISION=fast|accurate in the environment sets it at start-up.
+// The scalar and SSE4 targets run the same <cmath>-based loops for both.
+enum class Precision { kFast, kAccurate };
+void set_precision(Precision precision);
+Precision precision();
+
 // Elementwise activations over contiguous arrays (Error kInvalidArgument for along-dim).
 void forward(const Activation& act, std::span<const float> src, std::span<float> dst);
 void backward(const Activation& act, std::span<const float> saved,
@@ -27,6 +40,15 @@ void forward(const Activation& act, std::span<const std::size_t> shape,
 void backward(const Activation& act, std::span<const std::size_t> shape,
               std::span<const float> saved, std::span<const float> diff_dst,
               std::span<float> diff_src);
+
+// Bias + activation in one pass (what Dense and Conv2d do after their product):
+// dst[i] = f(src[i] + bias[c]) where c = (i / inner) % bias.size(), i.e. src is (N, C, inner)
+// row-major with C = bias.size() (Dense: inner = 1; Conv2d: inner = H·W). The sum is rounded
+// to float first, so the result has the same bits as adding the bias and then calling forward.
+// dst may alias src. Elementwise activations only (kInvalidArgument for along-dim ones);
+// src.size() must be a multiple of bias.size()·inner (and bias non-empty, inner ≥ 1).
+void bias_forward(const Activation& act, std::span<const float> bias, std::size_t inner,
+                  std::span<const float> src, std::span<float> dst);
 
 // PReLU with learned slopes: one shared slope (slopes.size() == 1) or one per channel,
 // the channel being dim 1 of shape (N, C, ...) (or dim 0 of a 1-d shape (C)).
