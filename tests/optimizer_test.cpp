@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "actlab/error.hpp"
+#include "support/splitmix.hpp"
 #include "support/test_support.hpp"
 
 namespace actlab::nn {
@@ -27,23 +28,7 @@ namespace {
 
 using nlohmann::json;
 
-// splitmix64: the same numbers on every platform.
-class Random {
- public:
-  explicit Random(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  double uniform(double low, double high) {
-    return low + (high - low) * static_cast<double>(next() >> 11) * 0x1p-53;
-  }
-
- private:
-  std::uint64_t state_;
-};
+using Random = actlab::test::SplitMix64;
 
 struct Case {
   std::string label;

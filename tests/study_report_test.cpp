@@ -18,28 +18,16 @@
 #include "actlab/error.hpp"
 #include "actlab/plot/picture.hpp"
 #include "actlab/random.hpp"
+#include "support/html_pages.hpp"
 #include "support/test_support.hpp"
 
 namespace fs = std::filesystem;
 using actlab::Rng;
 using actlab::test::run_command;
+using namespace actlab::test;  // support/html_pages.hpp
 using namespace actlab::study;
 
 namespace {
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
-
-std::string quote(const std::string& s) { return "'" + s + "'"; }
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
@@ -155,22 +143,7 @@ if p.stack: p.errors.append("unclosed: " + "/".join(p.stack))
 print(json.dumps({"errors": p.errors, "imgs": p.imgs, "links": p.links, "external": p.external}))
 )PY";
 
-nlohmann::json check_html(const fs::path& page) {
-  const fs::path script = page.parent_path() / "check_html.py";
-  write_text(script, kChecker);
-  const auto r = run_command(std::string(ACTLAB_PYTHON) + " " + quote(script.string()) + " " +
-                             quote(page.string()));
-  fs::remove(script);
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  return nlohmann::json::parse(r.out);
-}
-
-std::string chromium_command(const std::string& extra, const fs::path& page) {
-  return "timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
-         "--disable-background-networking --disable-component-update --disable-sync "
-         "--user-data-dir=\"$(mktemp -d)\" " +
-         extra + " " + quote("file://" + fs::absolute(page).string());
-}
+nlohmann::json check_html(const fs::path& page) { return run_page_checker(page, kChecker); }
 
 const std::vector<std::string> kSeedFigures = {
     "history",
@@ -279,13 +252,8 @@ TEST_F(SeedReport, ChromiumLoadsEveryImageAndTakesAScreenshot) {
   const fs::path dir = out_dir("seed"), page = dir / "index.html";
   // A test-only copy that counts, after loading, the images that failed.
   const fs::path probe = dir / "probe.html";
-  std::string html = read_text(page);
-  const auto end = html.rfind("</body>");
-  ASSERT_NE(end, std::string::npos);
-  html.insert(end,
-              "<script>window.addEventListener('load',()=>{let b=0;for(const i of "
-              "document.images){if(!i.complete||i.naturalWidth===0)b++;}document.title="
-              "'IMAGES '+document.images.length+' BROKEN '+b;});</script>");
+  const std::string html = with_image_probe(read_text(page));
+  ASSERT_FALSE(html.empty()) << "no </body> in " << page;
   write_text(probe, html);
   const auto dom = run_command(
       chromium_command("--virtual-time-budget=10000 --dump-dom", probe));

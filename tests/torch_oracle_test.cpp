@@ -34,6 +34,7 @@
 #include "actlab/kernels.hpp"
 #include "actlab/reference.hpp"
 #include "actlab/shape.hpp"
+#include "support/splitmix.hpp"
 #include "support/test_support.hpp"
 
 namespace actlab {
@@ -62,32 +63,7 @@ std::size_t max_printed() {
 
 // ---------------------------------------------------------------------------- inputs
 
-// splitmix64: the same numbers on every platform (std:: distributions are not portable).
-class Random {
- public:
-  explicit Random(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [−scale, scale), rounded to float: every input must be one the float
-  // kernels can see.
-  float symmetric(double scale) {
-    return static_cast<float>(scale * (2.0 * static_cast<double>(next() >> 11) * 0x1p-53 - 1.0));
-  }
-  // ±0.5, ±1 or ±2: multiplying by them is exact, so an elementwise gradient's ULP error
-  // is the derivative's own.
-  float power_of_two() {
-    const std::uint64_t r = next();
-    const float magnitude = std::ldexp(1.0f, static_cast<int>(r % 3) - 1);
-    return (r & 8) != 0 ? -magnitude : magnitude;
-  }
-
- private:
-  std::uint64_t state_;
-};
+using Random = actlab::test::SplitMix64;
 
 struct Case {
   std::size_t id = 0;
