@@ -13,6 +13,7 @@
 
 #include "actlab/error.hpp"
 #include "actlab/report/tour.hpp"
+#include "report/page_style.hpp"
 #include "report_figures.hpp"
 
 namespace actlab::study {
@@ -382,35 +383,15 @@ void section_trials(Page& pg, const ReportInput& in, std::optional<std::size_t> 
   pg.end_section();
 }
 
-const char* kStyle = R"(
-body{margin:0;background:#f6f7f9;color:#1d232b;font:16px/1.55 "DejaVu Sans",system-ui,-apple-system,"Segoe UI","Noto Sans",sans-serif}
-main{max-width:1120px;margin:0 auto;padding:24px 28px 48px;background:#fff;box-shadow:0 0 24px rgba(0,0,0,.06)}
-h1{font-size:1.9em;margin:.4em 0 .2em;color:#102a43}
-h2{font-size:1.4em;margin:1.7em 0 .5em;padding-bottom:.2em;border-bottom:2px solid #d9e2ec;color:#102a43}
-p{margin:.6em 0;max-width:62em}
-.lead{font-size:1.05em;color:#334e68}
-nav{background:#f0f4f8;border-radius:8px;padding:10px 18px;margin:16px 0}
-nav ol{margin:.3em 0;padding-left:1.4em}
-nav a,figcaption a{color:#0b5cad;text-decoration:none}
-figure{margin:14px 0 18px;text-align:center}
-figure img{max-width:100%;height:auto;border:1px solid #e4e7eb;border-radius:4px}
-figcaption{font-size:.9em;color:#52606d;margin-top:6px;text-align:left;max-width:62em}
-.scroll{overflow-x:auto;margin:10px 0}
-table{border-collapse:collapse;font-size:.88em}
-th,td{border:1px solid #d9e2ec;padding:4px 10px;text-align:left;white-space:nowrap}
-th{background:#f0f4f8}
-table.num td{text-align:right;font-variant-numeric:tabular-nums}
-table.num td:first-child{text-align:left}
+// The report's own rules, after the shared ones (report/page_style.hpp).
+const char* kReportStyle = R"(
 td:last-child{white-space:normal;max-width:28em}
-tbody tr:nth-child(even){background:#fafbfc}
 tr.best,tr.best:nth-child(even){background:#fff3c4;font-weight:bold}
 .box{border:2px solid #2680c2;border-radius:8px;padding:8px 18px 12px;margin:12px 0;display:inline-block;background:#f5faff}
 .box-title{font-weight:bold;font-size:1.1em;color:#0b5cad;margin-bottom:6px}
 table.kv th{text-align:left;background:none;border:none;padding:2px 16px 2px 0;font-weight:normal;color:#52606d}
 table.kv td{border:none;padding:2px 0;font-weight:bold}
-.note{border-left:4px solid #2680c2;background:#eef6fc;padding:8px 14px;margin:12px 0;border-radius:0 6px 6px 0}
 .empty{border-left:4px solid #d9822b;background:#fff7ed;padding:10px 14px;margin:16px 0;border-radius:0 6px 6px 0}
-footer{margin-top:40px;font-size:.85em;color:#7b8794;border-top:1px solid #e4e7eb;padding-top:10px}
 )";
 
 }  // namespace
@@ -462,11 +443,11 @@ std::vector<std::string> write_study_report(const ReportInput& input, const std:
   std::string html =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
-      html_escape("Study report: " + input.study_name) + "</title>\n<style>" + kStyle +
-      "</style>\n</head>\n<body>\n<main>\n<h1>" + html_escape("Study report: " + input.study_name) +
-      "</h1>\n";
-  std::string lead = std::to_string(input.trials.size()) + " trials: " +
-                     std::to_string(counts.complete) + " COMPLETE, " +
+      html_escape("Study report: " + input.study_name) + "</title>\n<style>" + report::kBaseStyle +
+      kReportStyle + "</style>\n</head>\n<body>\n<main>\n<h1>" +
+      html_escape("Study report: " + input.study_name) + "</h1>\n";
+  std::string lead = std::to_string(input.trials.size()) +
+                     " trials: " + std::to_string(counts.complete) + " COMPLETE, " +
                      std::to_string(counts.pruned) + " PRUNED, " + std::to_string(counts.fail) +
                      " FAIL, " + std::to_string(counts.running) +
                      " RUNNING. The objective is the accuracy on the trial-validation images "
