@@ -127,6 +127,60 @@ TEST(Dense, KeepsItsOwnCopyOfAViewInput) {
   for (std::size_t i = 0; i < first.size(); ++i) EXPECT_EQ(second[i], first[i]) << i;
 }
 
+// Large enough for every blocking path of the matrix products (src/nn/gemm.cpp: depth > 256,
+// more than 1,024 columns, sizes that are no multiple of a register tile, both threads):
+// forward, the weight gradient and the input gradient against sums in double. The bound is
+// relative to Σ|terms| (float sums of ≤ 1,100 terms stay far inside 1e-5 of it).
+TEST(Dense, LargeProductsMatchADoubleReference) {
+  const std::size_t batch = 37, in = 600, out = 1100;
+  auto layer = initialised(make_dense(in, out), 3);
+  const Tensor x = random_tensor({batch, in}, 4);
+  const Tensor dy = random_tensor({batch, out}, 5);
+  const Tensor y = layer->forward(x, true);
+  layer->zero_grad();
+  const Tensor dx = layer->backward(dy);
+  const Tensor& w = *layer->parameters()[0].value;
+  const Tensor& b = *layer->parameters()[1].value;
+  const Tensor& dw = *layer->parameters()[0].grad;
+  auto expect_close = [](double got, double sum, double magnitude, const std::string& what) {
+    ASSERT_LE(std::abs(got - sum), 1e-5 * magnitude + 1e-30)
+        << what << ": " << got << " vs double " << sum;
+  };
+  for (std::size_t n = 0; n < batch; ++n) {
+    for (std::size_t o = 0; o < out; ++o) {
+      double sum = b[o], magnitude = std::abs(b[o]);
+      for (std::size_t i = 0; i < in; ++i) {
+        sum += static_cast<double>(x[n * in + i]) * w[o * in + i];
+        magnitude += std::abs(static_cast<double>(x[n * in + i]) * w[o * in + i]);
+      }
+      expect_close(y[n * out + o], sum, magnitude,
+                   "y[" + std::to_string(n) + ", " + std::to_string(o) + "]");
+    }
+  }
+  for (std::size_t o = 0; o < out; ++o) {
+    for (std::size_t i = 0; i < in; ++i) {
+      double sum = 0, magnitude = 0;
+      for (std::size_t n = 0; n < batch; ++n) {
+        sum += static_cast<double>(dy[n * out + o]) * x[n * in + i];
+        magnitude += std::abs(static_cast<double>(dy[n * out + o]) * x[n * in + i]);
+      }
+      expect_close(dw[o * in + i], sum, magnitude,
+                   "dW[" + std::to_string(o) + ", " + std::to_string(i) + "]");
+    }
+  }
+  for (std::size_t n = 0; n < batch; ++n) {
+    for (std::size_t i = 0; i < in; ++i) {
+      double sum = 0, magnitude = 0;
+      for (std::size_t o = 0; o < out; ++o) {
+        sum += static_cast<double>(dy[n * out + o]) * w[o * in + i];
+        magnitude += std::abs(static_cast<double>(dy[n * out + o]) * w[o * in + i]);
+      }
+      expect_close(dx[n * in + i], sum, magnitude,
+                   "dx[" + std::to_string(n) + ", " + std::to_string(i) + "]");
+    }
+  }
+}
+
 // ------------------------------------------------------------------------------ conv2d
 
 struct ConvCase {
