@@ -18,6 +18,8 @@ packages=(
   chromium
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
+  # the peers of actlab_peer_bench (bench/peers): oneDNN, XNNPACK and its thread pool
+  libdnnl-dev libxnnpack-dev libpthreadpool-dev
   # PyTorch as the tests' oracle (run with /usr/bin/python3)
   python3 python3-torch python3-numpy
   # Optuna 3.1 as the study's oracle (TPE trial by trial)

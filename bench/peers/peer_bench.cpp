@@ -1,32 +1,38 @@
-// actlab_peer_bench: actlab against its peers in one run. For relu, leaky_relu, sigmoid, tanh,
-// elu, gelu (erf), gelu_tanh, silu, softplus, mish and softmax over rows of 10 and of 1,000,
-// forward and backward (diff_dst = 1; from the output where actlab's table says so, and the
-// peers are given the same: oneDNN's *_use_dst_for_bwd algorithms, PyTorch's
-// sigmoid/tanh/threshold/softmax backward on y), at 4K, 256K and 16M float32 elements, with 1
-// and 2 threads, it measures
+// actlab_peer_bench: actlab against its peers in one run (issue 3 §5). For every elementwise
+// activation of the table (activations.def, PyTorch's default parameters) and softmax,
+// log_softmax and softmin over rows of 10 and of 1,000, forward and backward (diff_dst = 1;
+// from the output where actlab's table says so, and the peers are given the same), at 4K, 256K
+// and 16M float32 elements, with 1 and 2 threads, it measures
 //   - actlab (kernels::forward/backward; ACTLAB_NUM_THREADS),
+//   - the naive loop: a plain `for` over the std:: float formula and the textbook derivative,
+//     compiled with the bench's flags, split over the threads by OpenMP (naive.cpp),
 //   - oneDNN 2.6 eltwise_forward/eltwise_backward with the same algorithm and alpha/beta, and
-//     softmax_forward/backward (OMP_NUM_THREADS, its OpenMP runtime),
+//     softmax/logsoftmax (OMP_NUM_THREADS, its OpenMP runtime) (onednn_peer.cpp),
 //   - PyTorch (bench/peers/torch_peers.py in a /usr/bin/python3 subprocess of the same run,
 //     torch.set_num_threads),
+//   - XNNPACK (Debian's 2022 snapshot; forward only, where it has the function; a pthreadpool
+//     of the same thread count) (xnnpack_peer.cpp),
 //   - memcpy copy bandwidth (OpenMP, same thread count),
 // interleaved: each round measures every cell of a size once per implementation, in rotating
-// order, and the table shows the median over rounds of G elements/s plus the ratios
-// actlab/oneDNN, actlab/PyTorch and actlab's bytes/s as % of copy's (8 bytes per element
-// forward, 12 backward; copy moves 8).
+// order, and the table shows the median over rounds of G elements/s, the ratios of actlab to
+// each peer, and actlab's bytes/s as % of copy's (8 bytes per element forward, 12 backward;
+// copy moves 8). "–" where a peer lacks the activation or direction.
 //
-// Run: build/bin/actlab_peer_bench [--rounds 5] [--no-torch]
+// Run: build/bin/actlab_peer_bench [--sizes 4K,256K,16M] [--threads 1,2] [--only a,b]
+//                                  [--rounds N] [--no-torch] [--no-xnnpack]
 // It starts itself once per thread count (ACTLAB_NUM_THREADS and OMP_NUM_THREADS set in the
-// child's environment, since actlab's pool size is fixed per process) and prints one table.
-// OMP_WAIT_POLICY=passive is set for oneDNN, copy and PyTorch: with the default policy, idle
-// OpenMP workers (ours and the torch process's) spin after each region and, on 2 cores, took
-// the CPU from whichever implementation ran next (timings stuck at whole scheduler slices,
-// copy at 4K elements 100× slow). actlab's pool sleeps between calls the same way.
+// child's environment, since actlab's pool size is fixed per process) and prints one Markdown
+// table. OMP_WAIT_POLICY=passive is set for oneDNN, the naive loop, copy and PyTorch: with the
+// default policy, idle OpenMP workers (ours and the torch process's) spin after each region
+// and, on 2 cores, took the CPU from whichever implementation ran next (timings stuck at whole
+// scheduler slices, copy at 4K elements 100× slow). actlab's pool sleeps between calls the
+// same way.
 #include <omp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -36,52 +42,102 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <tuple>
-#include <unordered_map>
 #include <vector>
-
-#include <oneapi/dnnl/dnnl.hpp>
 
 #include "actlab/activation.hpp"
 #include "actlab/kernels.hpp"
+#include "onednn_peer.hpp"
+#include "peers.hpp"
+#include "xnnpack_peer.hpp"
+
+namespace actlab::peers {
+
+std::vector<PeerOp> peer_ops(const std::vector<std::string>& only) {
+  std::vector<PeerOp> all;
+  for (const ActivationInfo& info : catalogue()) {
+    const Activation act(info.id);
+    if (info.kind == Kind::kElementwise) {
+      all.push_back({std::string(info.name), act, 0});
+    } else if (info.id == ActivationId::kSoftmax || info.id == ActivationId::kLogSoftmax ||
+               info.id == ActivationId::kSoftmin) {
+      for (std::size_t row : {std::size_t{10}, std::size_t{1000}}) {
+        all.push_back({std::string(info.name) + "/" + std::to_string(row), act, row});
+      }
+    }
+  }
+  if (only.empty()) return all;
+  std::vector<PeerOp> kept;
+  for (const PeerOp& op : all) {
+    for (const std::string& name : only) {
+      if (name == op.label || name == op.act.name()) {
+        kept.push_back(op);
+        break;
+      }
+    }
+  }
+  return kept;
+}
+
+}  // namespace actlab::peers
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using actlab::Activation;
-using actlab::ActivationId;
 using actlab::BackwardFrom;
+using actlab::peers::Buffers;
+using actlab::peers::Calls;
+using actlab::peers::PeerOp;
 
-struct Op {
-  std::string name;   // row label and torch op name
-  ActivationId id;
-  dnnl::algorithm fwd_alg;  // eltwise; the softmax rows ignore it
-  float alpha = 0, beta = 0;
-  std::size_t row = 0;      // softmax row length, 0 for elementwise
+// The columns, in the table's order.
+enum Impl { kActlab, kNaive, kOnednn, kTorch, kXnnpack, kImplCount };
+constexpr std::array<const char*, kImplCount> kImplNames = {"actlab", "naive", "onednn", "torch",
+                                                            "xnnpack"};
+constexpr std::array<const char*, kImplCount> kImplTitles = {"actlab", "naive", "oneDNN",
+                                                             "PyTorch", "XNNPACK"};
+
+struct Options {
+  std::vector<std::size_t> sizes{4096, 262144, 16777216};
+  std::vector<int> threads{1, 2};
+  std::vector<std::string> only;
+  int rounds = 0;  // 0: 5, and 3 at 16M (a full run then stays near 6 minutes)
+  bool torch = true;
+  bool xnnpack = true;
 };
 
-std::vector<Op> ops() {
-  using A = dnnl::algorithm;
-  return {
-      {"relu", ActivationId::kRelu, A::eltwise_relu_use_dst_for_bwd, 0, 0},
-      {"leaky_relu", ActivationId::kLeakyRelu, A::eltwise_relu, 0.01f, 0},
-      {"sigmoid", ActivationId::kSigmoid, A::eltwise_logistic_use_dst_for_bwd, 0, 0},
-      {"tanh", ActivationId::kTanh, A::eltwise_tanh_use_dst_for_bwd, 0, 0},
-      {"elu", ActivationId::kElu, A::eltwise_elu, 1.0f, 0},
-      {"gelu", ActivationId::kGelu, A::eltwise_gelu_erf, 0, 0},
-      {"gelu_tanh", ActivationId::kGeluTanh, A::eltwise_gelu_tanh, 0, 0},
-      {"silu", ActivationId::kSilu, A::eltwise_swish, 1.0f, 0},
-      {"softplus", ActivationId::kSoftplus, A::eltwise_soft_relu, 0, 0},  // 2.6: beta = 1
-      {"mish", ActivationId::kMish, A::eltwise_mish, 0, 0},
-      {"softmax", ActivationId::kSoftmax, A::eltwise_relu, 0, 0, 10},
-      {"softmax", ActivationId::kSoftmax, A::eltwise_relu, 0, 0, 1000},
-  };
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> parts;
+  std::stringstream in(s);
+  for (std::string part; std::getline(in, part, ',');)
+    if (!part.empty()) parts.push_back(part);
+  return parts;
 }
 
-std::string label(const Op& op) {
-  return op.row ? op.name + "/" + std::to_string(op.row) : op.name;
+// "4K" → 4096, "16M" → 16777216, "1000" → 1000.
+std::size_t parse_size(const std::string& s) {
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(s.c_str(), &end, 10);
+  const std::string suffix(end);
+  const std::size_t scale = suffix == "K" || suffix == "k"   ? 1024
+                            : suffix == "M" || suffix == "m" ? 1024 * 1024
+                            : suffix.empty()                 ? 1
+                                                             : 0;
+  if (v == 0 || scale == 0) throw std::runtime_error("bad size '" + s + "' (e.g. 4K, 256K, 16M)");
+  return static_cast<std::size_t>(v) * scale;
+}
+
+std::string size_label(std::size_t n) {
+  if (n % (1024 * 1024) == 0) return std::to_string(n / (1024 * 1024)) + "M";
+  if (n % 1024 == 0) return std::to_string(n / 1024) + "K";
+  return std::to_string(n);
+}
+
+int rounds_for(const Options& o, std::size_t size) {
+  return o.rounds > 0 ? o.rounds : size >= (std::size_t{1} << 24) ? 3 : 5;
 }
 
 double median(std::vector<double> v) {
@@ -125,14 +181,16 @@ class TorchProcess {
     std::fclose(out_);
     waitpid(pid_, nullptr, 0);
   }
-  // Seconds for `iters` calls.
-  double time(const std::string& op, bool fwd, std::size_t n, std::size_t row, long iters) {
-    std::fprintf(in_, "%s %s %zu %zu %ld\n", op.c_str(), fwd ? "fwd" : "bwd", n, row, iters);
+  // Seconds for `iters` calls, negative when PyTorch lacks the op in that direction.
+  double time(const PeerOp& op, bool fwd, std::size_t n, long iters) {
+    std::fprintf(in_, "%s %s %zu %zu %ld\n", std::string(op.act.name()).c_str(),
+                 fwd ? "fwd" : "bwd", n, op.row, iters);
     std::fflush(in_);
     char line[256];
     if (!std::fgets(line, sizeof line, out_)) throw std::runtime_error("torch_peers.py died");
     return std::strtod(line, nullptr);
   }
+  // "1.13.0a0 2": version and thread count (torch.get_num_threads).
   const std::string& version() const { return version_; }
 
  private:
@@ -146,9 +204,10 @@ class TorchProcess {
 
 constexpr double kBatchSeconds = 0.008;  // each timed batch lasts at least this long
 
-// Times `call` in a batch of `iters` calls after one untimed call; returns seconds per call.
-double time_batch(const std::function<void()>& call, long iters) {
-  call();
+// Times `call` in a batch of `iters` calls, after one untimed call when `warm` (small sizes,
+// where the data should be in cache as in a network's layer); returns seconds per call.
+double time_batch(const std::function<void()>& call, long iters, bool warm) {
+  if (warm) call();
   const auto t0 = Clock::now();
   for (long i = 0; i < iters; ++i) call();
   return std::chrono::duration<double>(Clock::now() - t0).count() / static_cast<double>(iters);
@@ -159,17 +218,18 @@ long iterations_for(double seconds_per_call) {
 }
 
 struct Cell {
-  const Op* op;
+  std::size_t op;  // index into the op list
   bool fwd;
-  std::size_t n;  // elements actually processed (a whole number of softmax rows)
-  std::function<void()> actlab, onednn;
-  long actlab_iters = 1, onednn_iters = 1, torch_iters = 1;
-  std::vector<double> t_actlab, t_onednn, t_torch;  // seconds per call, one per round
+  std::size_t n;   // elements actually processed (a whole number of softmax rows)
+  std::array<std::function<void()>, kImplCount> call;  // kTorch: unused (the subprocess)
+  std::array<bool, kImplCount> has{};
+  std::array<long, kImplCount> iters{};
+  std::array<std::vector<double>, kImplCount> t;  // seconds per call, one per round
 };
 
 struct Arrays {
-  std::vector<float> x, y, g, gi;
-  explicit Arrays(std::size_t n) : x(n), y(n), g(n, 1.0f), gi(n) {
+  std::vector<float> x, y, out, g, gi;
+  explicit Arrays(std::size_t n) : x(n), y(n), out(n), g(n, 1.0f), gi(n) {
     std::mt19937 rng(42);
     std::uniform_real_distribution<float> dist(-8.0f, 8.0f);
     for (float& v : x) v = dist(rng);
@@ -186,192 +246,206 @@ void copy_parallel(const float* src, float* dst, std::size_t n, int threads) {
   }
 }
 
+std::vector<std::size_t> shape_of(const PeerOp& op, std::size_t n) {
+  return op.row ? std::vector<std::size_t>{n / op.row, op.row} : std::vector<std::size_t>{n};
+}
+
 // Measures every cell at one size and prints "R op dir n T impl seconds" lines (medians).
-void run_size(std::size_t size, int threads, int rounds, TorchProcess* torch, dnnl::engine& eng,
-              dnnl::stream& strm) {
+void run_size(std::size_t size, int threads, int rounds, const std::vector<PeerOp>& ops,
+              TorchProcess* torch, actlab::peers::OnednnPeer& onednn,
+              actlab::peers::XnnpackPeer* xnnpack) {
   Arrays a(size);
-  std::vector<std::unique_ptr<Cell>> cells;
-  // oneDNN objects live as long as the cells.
-  std::vector<std::shared_ptr<void>> keep;
-  for (const Op& op : ops()) {
-    const Activation act(op.id);
+  const bool warm = size <= 262144;
+  std::vector<Cell> cells;
+  for (std::size_t k = 0; k < ops.size(); ++k) {
+    const PeerOp& op = ops[k];
+    const Activation act = op.act;
     const std::size_t n = op.row ? size / op.row * op.row : size;
-    const std::vector<std::size_t> shape =
-        op.row ? std::vector<std::size_t>{n / op.row, op.row} : std::vector<std::size_t>{n};
-    std::span<const float> x(a.x.data(), n), g(a.g.data(), n);
-    std::span<float> y(a.y.data(), n), gi(a.gi.data(), n);
-    // actlab's y for the backward: its own forward's output (the same op's).
+    const std::vector<std::size_t> shape = shape_of(op, n);
+    const Buffers b{a.x.data(), a.y.data(), a.out.data(), a.g.data(), a.gi.data(), n};
     const bool from_output = act.info().backward_from == BackwardFrom::kOutput;
-
-    // oneDNN primitives.
-    using tag = dnnl::memory::format_tag;
-    const dnnl::memory::desc md =
-        op.row ? dnnl::memory::desc({static_cast<long>(n / op.row), static_cast<long>(op.row)},
-                                    dnnl::memory::data_type::f32, tag::ab)
-               : dnnl::memory::desc({static_cast<long>(n)}, dnnl::memory::data_type::f32, tag::a);
-    auto src_m = std::make_shared<dnnl::memory>(md, eng, a.x.data());
-    auto dnn_y = std::make_shared<std::vector<float>>(n);
-    auto dst_m = std::make_shared<dnnl::memory>(md, eng, dnn_y->data());
-    auto ddst_m = std::make_shared<dnnl::memory>(md, eng, a.g.data());
-    auto dsrc_m = std::make_shared<dnnl::memory>(md, eng, a.gi.data());
-    keep.insert(keep.end(), {src_m, dnn_y, dst_m, ddst_m, dsrc_m});
-    std::shared_ptr<dnnl::primitive> fwd_p, bwd_p;
-    std::unordered_map<int, dnnl::memory> fwd_args, bwd_args;
-    if (op.row) {
-      dnnl::softmax_forward::primitive_desc fpd(
-          {dnnl::prop_kind::forward_training, md, 1}, eng);
-      dnnl::softmax_backward::primitive_desc bpd({md, md, 1}, eng, fpd);
-      fwd_p = std::make_shared<dnnl::softmax_forward>(fpd);
-      bwd_p = std::make_shared<dnnl::softmax_backward>(bpd);
-      bwd_args = {{DNNL_ARG_DST, *dst_m}, {DNNL_ARG_DIFF_DST, *ddst_m},
-                  {DNNL_ARG_DIFF_SRC, *dsrc_m}};
-    } else {
-      dnnl::eltwise_forward::primitive_desc fpd(
-          {dnnl::prop_kind::forward_training, op.fwd_alg, md, op.alpha, op.beta}, eng);
-      dnnl::eltwise_backward::primitive_desc bpd({op.fwd_alg, md, md, op.alpha, op.beta}, eng,
-                                                 fpd);
-      fwd_p = std::make_shared<dnnl::eltwise_forward>(fpd);
-      bwd_p = std::make_shared<dnnl::eltwise_backward>(bpd);
-      const bool use_dst = op.fwd_alg == dnnl::algorithm::eltwise_relu_use_dst_for_bwd ||
-                           op.fwd_alg == dnnl::algorithm::eltwise_logistic_use_dst_for_bwd ||
-                           op.fwd_alg == dnnl::algorithm::eltwise_tanh_use_dst_for_bwd;
-      bwd_args = {{use_dst ? DNNL_ARG_DST : DNNL_ARG_SRC, use_dst ? *dst_m : *src_m},
-                  {DNNL_ARG_DIFF_DST, *ddst_m}, {DNNL_ARG_DIFF_SRC, *dsrc_m}};
-    }
-    fwd_args = {{DNNL_ARG_SRC, *src_m}, {DNNL_ARG_DST, *dst_m}};
-    keep.push_back(fwd_p);
-    keep.push_back(bwd_p);
-    fwd_p->execute(strm, fwd_args);  // dst for the use_dst backward
-    strm.wait();
-
+    std::span<const float> x(b.x, n), saved(from_output ? b.y : b.x, n), g(b.g, n);
+    std::span<float> out(b.out, n), gi(b.gi, n);
+    std::array<Calls, kImplCount> calls;
+    calls[kActlab] = {[act, shape, x, out] { actlab::kernels::forward(act, shape, x, out); },
+                      [act, shape, saved, g, gi] {
+                        actlab::kernels::backward(act, shape, saved, g, gi);
+                      }};
+    calls[kNaive] = actlab::peers::naive_calls(op, b, threads);
+    calls[kOnednn] = onednn.calls(op, b);
+    if (xnnpack) calls[kXnnpack] = xnnpack->calls(op, b);
     for (bool fwd : {true, false}) {
-      auto cell = std::make_unique<Cell>();
-      cells.push_back(std::move(cell));
-      Cell& c = *cells.back();
+      Cell c;
+      c.op = k;
       c.fwd = fwd;
       c.n = n;
-      if (fwd) {
-        c.actlab = [act, shape, x, y] { actlab::kernels::forward(act, shape, x, y); };
-        c.onednn = [fwd_p, fwd_args, &strm] { fwd_p->execute(strm, fwd_args); strm.wait(); };
-      } else {
-        // y from actlab's forward, computed once per cell before timing (see below).
-        c.actlab = [act, shape, x, y, g, gi, from_output] {
-          actlab::kernels::backward(act, shape, from_output ? std::span<const float>(y) : x, g,
-                                    gi);
-        };
-        c.onednn = [bwd_p, bwd_args, &strm] { bwd_p->execute(strm, bwd_args); strm.wait(); };
+      for (int i = 0; i < kImplCount; ++i) {
+        c.call[i] = fwd ? calls[i].fwd : calls[i].bwd;
+        c.has[i] = static_cast<bool>(c.call[i]);
       }
+      c.has[kTorch] = torch != nullptr;
+      cells.push_back(std::move(c));
     }
   }
-  const std::vector<Op> op_list = ops();
-  for (std::size_t i = 0; i < cells.size(); ++i) cells[i]->op = &op_list[i / 2];
 
-  // Copy: the memory ceiling (8 bytes per element).
-  std::vector<double> t_copy;
-  auto copy = [&] { copy_parallel(a.x.data(), a.y.data(), size, threads); };
-  const long copy_iters = iterations_for(time_batch(copy, 1));
-
-  // Calibrate the batch sizes once.
-  for (auto& c : cells) {
-    if (!c->fwd) actlab::kernels::forward(actlab::Activation(c->op->id),
-                                          c->op->row ? std::vector<std::size_t>{c->n / c->op->row, c->op->row}
-                                                     : std::vector<std::size_t>{c->n},
-                                          std::span<const float>(a.x.data(), c->n),
-                                          std::span<float>(a.y.data(), c->n));
-    c->actlab_iters = iterations_for(time_batch(c->actlab, 1));
-    c->onednn_iters = iterations_for(time_batch(c->onednn, 1));
-    if (torch) {
-      c->torch_iters =
-          iterations_for(torch->time(c->op->name, c->fwd, c->n, c->op->row, 1));
+  // Backward from the output reads a.y: it must hold the op's own forward output (actlab's,
+  // computed untimed; the peers' outputs agree within a few ULP). Forwards write a.out, so
+  // a.y changes only here.
+  std::size_t y_holds = ops.size();
+  auto prepare = [&](const Cell& c) {
+    if (c.fwd || c.op == y_holds) return;
+    const PeerOp& op = ops[c.op];
+    actlab::kernels::forward(op.act, shape_of(op, c.n), std::span<const float>(a.x.data(), c.n),
+                             std::span<float>(a.y.data(), c.n));
+    y_holds = c.op;
+  };
+  auto measure = [&](Cell& c, int impl, long iters) {
+    if (impl == kTorch) {
+      const double secs = torch->time(ops[c.op], c.fwd, c.n, iters);
+      return secs < 0 ? secs : secs / static_cast<double>(iters);
     }
-  }
-  // actlab's backward from the output reads a.y; keep it holding each op's own forward:
-  // recomputed just before each actlab backward batch (untimed).
-  for (int r = 0; r < rounds; ++r) {
-    t_copy.push_back(time_batch(copy, copy_iters));
-    for (auto& c : cells) {
-      const int order = r % 3;
-      for (int k = 0; k < 3; ++k) {
-        const int which = (k + order) % 3;
-        if (which == 0) {
-          if (!c->fwd) {
-            const Op& op = *c->op;
-            actlab::kernels::forward(
-                Activation(op.id),
-                op.row ? std::vector<std::size_t>{c->n / op.row, op.row}
-                       : std::vector<std::size_t>{c->n},
-                std::span<const float>(a.x.data(), c->n), std::span<float>(a.y.data(), c->n));
+    prepare(c);
+    return time_batch(c.call[impl], iters, warm);
+  };
+
+  // Each peer must compute the same function: compare its output with actlab's once, at the
+  // small sizes (a wrong formula or mapping would otherwise show up only as speed).
+  if (warm) {
+    std::vector<float> expected(size);
+    for (Cell& c : cells) {
+      prepare(c);
+      float* result = c.fwd ? a.out.data() : a.gi.data();
+      c.call[kActlab]();
+      std::copy(result, result + c.n, expected.begin());
+      for (int i = kNaive; i < kImplCount; ++i) {
+        if (i == kTorch || !c.has[i]) continue;
+        std::fill(result, result + c.n, NAN);
+        c.call[i]();
+        for (std::size_t j = 0; j < c.n; ++j) {
+          const float e = expected[j], got = result[j];
+          if (!(std::abs(got - e) <= 1e-5f + 1e-4f * std::abs(e))) {
+            std::fprintf(stderr, "warning: %s %s %s differs from actlab at x = %g: %g, not %g\n",
+                         kImplNames[i], ops[c.op].label.c_str(), c.fwd ? "fwd" : "bwd",
+                         static_cast<double>(a.x[j]), static_cast<double>(got),
+                         static_cast<double>(e));
+            break;
           }
-          c->t_actlab.push_back(time_batch(c->actlab, c->actlab_iters));
-        } else if (which == 1) {
-          c->t_onednn.push_back(time_batch(c->onednn, c->onednn_iters));
-        } else if (torch) {
-          c->t_torch.push_back(
-              torch->time(c->op->name, c->fwd, c->n, c->op->row, c->torch_iters) /
-              static_cast<double>(c->torch_iters));
         }
       }
     }
   }
+
+  // Copy: the memory ceiling (8 bytes per element).
+  std::vector<double> t_copy;
+  auto copy = [&] { copy_parallel(a.x.data(), a.out.data(), size, threads); };
+  const long copy_iters = iterations_for(time_batch(copy, 1, true));
+
+  // Calibrate the batch sizes once (PyTorch answers -1 where it lacks the op).
+  for (Cell& c : cells) {
+    for (int i = 0; i < kImplCount; ++i) {
+      if (!c.has[i]) continue;
+      const double secs = measure(c, i, 1);
+      if (secs < 0) {
+        c.has[i] = false;
+      } else {
+        c.iters[i] = iterations_for(secs);
+      }
+    }
+  }
+  for (int r = 0; r < rounds; ++r) {
+    t_copy.push_back(time_batch(copy, copy_iters, warm));
+    for (Cell& c : cells) {
+      for (int k = 0; k < kImplCount; ++k) {
+        const int impl = (k + r) % kImplCount;
+        if (c.has[impl]) c.t[impl].push_back(measure(c, impl, c.iters[impl]));
+      }
+    }
+  }
   std::printf("R copy - %zu %d copy %.6g\n", size, threads, median(t_copy));
-  for (auto& c : cells) {
-    const std::string l = label(*c->op);
-    const char* dir = c->fwd ? "fwd" : "bwd";
-    std::printf("R %s %s %zu %d actlab %.6g\n", l.c_str(), dir, c->n, threads, median(c->t_actlab));
-    std::printf("R %s %s %zu %d onednn %.6g\n", l.c_str(), dir, c->n, threads, median(c->t_onednn));
-    if (torch)
-      std::printf("R %s %s %zu %d torch %.6g\n", l.c_str(), dir, c->n, threads, median(c->t_torch));
+  for (const Cell& c : cells) {
+    for (int i = 0; i < kImplCount; ++i) {
+      if (!c.has[i]) continue;
+      std::printf("R %s %s %zu %d %s %.6g\n", ops[c.op].label.c_str(), c.fwd ? "fwd" : "bwd",
+                  c.n, threads, kImplNames[i], median(c.t[i]));
+    }
   }
   std::fflush(stdout);
 }
 
-int child(int threads, int rounds, bool with_torch) {
-  dnnl::engine eng(dnnl::engine::kind::cpu, 0);
-  dnnl::stream strm(eng);
+int child(int threads, const Options& o) {
+  const std::vector<PeerOp> ops = actlab::peers::peer_ops(o.only);
+  actlab::peers::OnednnPeer onednn;
   std::unique_ptr<TorchProcess> torch;
-  if (with_torch) {
+  if (o.torch) {
     torch = std::make_unique<TorchProcess>(ACTLAB_TORCH_PEERS, threads);
-    std::printf("V torch %s\n", torch->version().c_str());
+    std::istringstream ready(torch->version());
+    std::string version;
+    int torch_threads = 0;
+    ready >> version >> torch_threads;
+    std::printf("V PyTorch %s\n", version.c_str());
+    if (torch_threads != threads)
+      std::fprintf(stderr, "warning: PyTorch runs %d threads, not %d\n", torch_threads, threads);
   }
-  const dnnl_version_t* v = dnnl_version();
-  std::printf("V onednn %d.%d.%d %s (max threads %d)\n", v->major, v->minor, v->patch,
-              v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "other runtime",
-              omp_get_max_threads());
-  for (std::size_t size : {std::size_t{4096}, std::size_t{262144}, std::size_t{16777216}}) {
+  std::printf("V %s\n", onednn.version().c_str());
+  if (omp_get_max_threads() != threads)
+    std::fprintf(stderr, "warning: OpenMP runs %d threads, not %d\n", omp_get_max_threads(),
+                 threads);
+  std::unique_ptr<actlab::peers::XnnpackPeer> xnnpack;
+  if (o.xnnpack) {
+    xnnpack = std::make_unique<actlab::peers::XnnpackPeer>(threads);
+    std::printf("V %s\n", xnnpack->version().c_str());
+    if (!xnnpack->available()) xnnpack.reset();
+  }
+  std::fflush(stdout);
+  for (std::size_t size : o.sizes) {
     const auto t0 = Clock::now();
-    run_size(size, threads, rounds, torch.get(), eng, strm);
-    std::fprintf(stderr, "  %d thread(s), %zu elements: %.0f s\n", threads, size,
+    run_size(size, threads, rounds_for(o, size), ops, torch.get(), onednn, xnnpack.get());
+    std::fprintf(stderr, "  %d thread(s), %s elements: %.0f s\n", threads,
+                 size_label(size).c_str(),
                  std::chrono::duration<double>(Clock::now() - t0).count());
   }
   return 0;
 }
 
+// ---------------------------------------------------------------- the table
+
 struct Key {
   std::string op, dir;
-  std::size_t size_class;  // 4096, 262144, 16777216
+  std::size_t size;  // the requested size (softmax rows may process a little less)
   int threads;
   bool operator<(const Key& o) const {
-    return std::tie(size_class, threads, op, dir) < std::tie(o.size_class, o.threads, o.op, o.dir);
+    return std::tie(size, threads, op, dir) < std::tie(o.size, o.threads, o.op, o.dir);
   }
 };
 
-std::size_t size_class(std::size_t n) {
-  for (std::size_t s : {std::size_t{4096}, std::size_t{262144}, std::size_t{16777216}})
-    if (n <= s && n > s / 2) return s;
-  return n;
+std::string join(const std::vector<std::string>& parts) {
+  std::string s;
+  for (const std::string& p : parts) s += (s.empty() ? "" : ",") + p;
+  return s;
 }
 
-int parent(const char* self, int rounds, bool with_torch) {
+std::string fmt(double v, const char* format) {
+  if (!std::isfinite(v) || v <= 0) return "–";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+
+int parent(const char* self, const Options& o, const std::string& command) {
   std::map<Key, std::map<std::string, double>> gelems;  // impl -> G elements/s
   std::map<std::pair<std::size_t, int>, double> copy_gbs;
   std::vector<std::string> versions;
   const auto start = Clock::now();
-  for (int threads : {1, 2}) {
-    const std::string cmd = "ACTLAB_NUM_THREADS=" + std::to_string(threads) +
-                            " OMP_NUM_THREADS=" + std::to_string(threads) +
-                            " OMP_WAIT_POLICY=passive '" + self +
-                            "' --child " + std::to_string(threads) + " --rounds " +
-                            std::to_string(rounds) + (with_torch ? "" : " --no-torch");
+  std::vector<std::string> sizes;
+  for (std::size_t s : o.sizes) sizes.push_back(std::to_string(s));
+  for (int threads : o.threads) {
+    std::string cmd = "ACTLAB_NUM_THREADS=" + std::to_string(threads) +
+                      " OMP_NUM_THREADS=" + std::to_string(threads) +
+                      " OMP_WAIT_POLICY=passive '" + self + "' --child " +
+                      std::to_string(threads) + " --sizes " + join(sizes) + " --rounds " +
+                      std::to_string(o.rounds) + (o.torch ? "" : " --no-torch") +
+                      (o.xnnpack ? "" : " --no-xnnpack");
+    if (!o.only.empty()) cmd += " --only " + join(o.only);
     FILE* p = popen(cmd.c_str(), "r");
     if (!p) throw std::runtime_error("popen failed");
     char line[512];
@@ -381,80 +455,126 @@ int parent(const char* self, int rounds, bool with_torch) {
       int t;
       double secs;
       if (line[0] == 'V') {
-        if (threads == 1) versions.emplace_back(line + 2);
+        if (threads == o.threads.front()) versions.emplace_back(line + 2);
       } else if (std::sscanf(line, "R %63s %7s %zu %d %15s %lf", op, dir, &n, &t, impl, &secs) ==
                  6) {
         if (std::strcmp(impl, "copy") == 0) {
           copy_gbs[{n, t}] = 8.0 * static_cast<double>(n) / secs / 1e9;
         } else {
-          gelems[{op, dir, size_class(n), t}][impl] = static_cast<double>(n) / secs / 1e9;
+          // the requested size: the smallest one not below n
+          std::size_t s = 0;
+          for (std::size_t req : o.sizes)
+            if (req >= n && (s == 0 || req < s)) s = req;
+          gelems[{op, dir, s, t}][impl] = static_cast<double>(n) / secs / 1e9;
         }
       }
     }
     if (pclose(p) != 0) throw std::runtime_error("child run failed: " + cmd);
   }
-  for (const std::string& v : versions) std::printf("%s", v.c_str());
-  std::printf("G elements/s, median of %d interleaved rounds; %% copy = actlab's bytes/s "
-              "(8 B/element forward, 12 backward) over memcpy's, same threads\n\n", rounds);
-  std::printf("| size | thr | activation | dir | actlab | oneDNN | PyTorch | actlab/oneDNN | "
-              "actlab/PyTorch | %% copy |\n|---|---|---|---|---|---|---|---|---|---|\n");
-  std::size_t last_size = 0;
-  int last_threads = 0;
-  // Table order: size, threads, then the ops' order, forward before backward.
-  for (std::size_t s : {std::size_t{4096}, std::size_t{262144}, std::size_t{16777216}}) {
-    for (int t : {1, 2}) {
-      for (const Op& op : ops()) {
+  std::printf("Command: `%s`\n\n", command.c_str());
+  for (std::string v : versions) {
+    v.erase(v.find_last_not_of('\n') + 1);
+    std::printf("- %s\n", v.c_str());
+  }
+  std::printf("\nG elements/s, median of %d interleaved rounds (%d at 16M); actlab/X = actlab's "
+              "elements/s over X's; %% copy = actlab's bytes/s (8 B/element forward, 12 "
+              "backward) over memcpy's at the same size and threads; – where a peer lacks the "
+              "activation or direction.\n\n",
+              o.rounds > 0 ? o.rounds : 5, o.rounds > 0 ? o.rounds : 3);
+  std::printf("| size | thr | activation | dir |");
+  for (const char* title : kImplTitles) std::printf(" %s |", title);
+  for (int i = 1; i < kImplCount; ++i) std::printf(" actlab/%s |", kImplTitles[i]);
+  std::printf(" %% copy |\n|---|---|---|---|");
+  for (int i = 0; i < 2 * kImplCount; ++i) std::printf("---:|");
+  std::printf("\n");
+  const std::vector<PeerOp> ops = actlab::peers::peer_ops(o.only);
+  for (std::size_t s : o.sizes) {
+    for (int t : o.threads) {
+      bool first = true;
+      for (const PeerOp& op : ops) {
         for (const char* dir : {"fwd", "bwd"}) {
-          auto it = gelems.find({label(op), dir, s, t});
+          auto it = gelems.find({op.label, dir, s, t});
           if (it == gelems.end()) continue;
           auto& m = it->second;
-          const double act = m["actlab"], dn = m["onednn"];
-          const double th = m.count("torch") ? m["torch"] : NAN;
+          auto value = [&m](int i) {
+            auto v = m.find(kImplNames[i]);
+            return v == m.end() ? NAN : v->second;
+          };
+          const double act = value(kActlab);
           const double bytes = std::strcmp(dir, "fwd") == 0 ? 8.0 : 12.0;
           const double pct = 100.0 * act * bytes / copy_gbs[{s, t}];
-          std::string size_s = s == last_size && t == last_threads ? "" :
-              (s == 4096 ? "4K" : s == 262144 ? "256K" : "16M");
-          std::printf("| %s | %s | %s | %s | %.2f | %.2f | %.2f | %.2f | %.1f | %.0f |\n",
-                      size_s.c_str(), size_s.empty() ? "" : std::to_string(t).c_str(),
-                      label(op).c_str(), dir, act, dn, th, act / dn, act / th, pct);
-          last_size = s;
-          last_threads = t;
+          std::printf("| %s | %s | %s | %s |", first ? size_label(s).c_str() : "",
+                      first ? std::to_string(t).c_str() : "", op.label.c_str(), dir);
+          for (int i = 0; i < kImplCount; ++i) std::printf(" %s |", fmt(value(i), "%.2f").c_str());
+          for (int i = 1; i < kImplCount; ++i)
+            std::printf(" %s |", fmt(act / value(i), "%.2f").c_str());
+          std::printf(" %s |\n", fmt(pct, "%.0f").c_str());
+          first = false;
         }
       }
     }
   }
-  std::printf("\ncopy (memcpy) GB/s:");
-  for (auto& [k, v] : copy_gbs) std::printf("  %zu×%d thr %.1f", k.first, k.second, v);
-  std::printf("\ntotal %.0f s\n",
-              std::chrono::duration<double>(Clock::now() - start).count());
+  std::printf("\nmemcpy GB/s:");
+  for (auto& [k, v] : copy_gbs)
+    std::printf(" %s × %d thr %.1f;", size_label(k.first).c_str(), k.second, v);
+  std::printf(" total %.0f s\n", std::chrono::duration<double>(Clock::now() - start).count());
   return 0;
+}
+
+void usage() {
+  std::fprintf(stderr,
+               "usage: actlab_peer_bench [--sizes 4K,256K,16M] [--threads 1,2] "
+               "[--only sigmoid,softmax/10,...] [--rounds N] [--no-torch] [--no-xnnpack]\n");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  int rounds = 5, child_threads = 0;
-  bool with_torch = true;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--rounds" && i + 1 < argc) {
-      rounds = std::max(1, std::atoi(argv[++i]));
-    } else if (a == "--child" && i + 1 < argc) {
-      child_threads = std::atoi(argv[++i]);
-    } else if (a == "--no-torch") {
-      with_torch = false;
-    } else {
-      std::fprintf(stderr, "usage: actlab_peer_bench [--rounds N] [--no-torch]\n");
-      return 2;
-    }
-  }
+  Options o;
+  int child_threads = 0;
+  std::string command = "actlab_peer_bench";
   try {
-    if (child_threads > 0) return child(child_threads, rounds, with_torch);
+    for (int i = 1; i < argc; ++i) {
+      const std::string a = argv[i];
+      const bool has_value = i + 1 < argc;
+      if (a != "--child") command += " " + a;
+      if (a == "--rounds" && has_value) {
+        o.rounds = std::max(0, std::atoi(argv[++i]));
+      } else if (a == "--child" && has_value) {
+        child_threads = std::atoi(argv[++i]);
+        continue;
+      } else if (a == "--sizes" && has_value) {
+        o.sizes.clear();
+        for (const std::string& s : split(argv[++i])) o.sizes.push_back(parse_size(s));
+      } else if (a == "--threads" && has_value) {
+        o.threads.clear();
+        for (const std::string& s : split(argv[++i])) o.threads.push_back(std::stoi(s));
+      } else if (a == "--only" && has_value) {
+        o.only = split(argv[++i]);
+      } else if (a == "--no-torch") {
+        o.torch = false;
+        continue;
+      } else if (a == "--no-xnnpack") {
+        o.xnnpack = false;
+        continue;
+      } else {
+        usage();
+        return 2;
+      }
+      command += std::string(" ") + argv[i];
+    }
+    if (o.sizes.empty() || o.threads.empty()) throw std::runtime_error("no sizes or threads");
+    for (int t : o.threads)
+      if (t < 1) throw std::runtime_error("threads must be at least 1");
+    if (actlab::peers::peer_ops(o.only).empty())
+      throw std::runtime_error("--only matches no activation (names: actlab list; rows: "
+                               "softmax/10, softmax/1000)");
+    if (child_threads > 0) return child(child_threads, o);
     char self[4096];
     const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
     if (len <= 0) throw std::runtime_error("cannot find this program's path");
     self[len] = '\0';
-    return parent(self, rounds, with_torch);
+    return parent(self, o, command);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "actlab_peer_bench: %s\n", e.what());
     return 1;
