@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -131,6 +132,77 @@ TEST(Spec, ErrorsSayWhatAndWhere) {
           << "spec \"" << c.spec << "\": message \"" << e.what() << "\" lacks \"" << part << "\"";
     }
   }
+}
+
+// ------------------------------------------------------------------------------ fused forward
+
+bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+// Asserts a and b have the same shape and bits; names the first differing element.
+void expect_same_bits(const Tensor& a, const Tensor& b, const std::string& what) {
+  ASSERT_EQ(a.shape(), b.shape()) << what;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    ASSERT_TRUE(same_bits(a[i], b[i])) << what << ": element " << i << " is " << a[i]
+                                       << " through Sequential, " << b[i] << " layer by layer";
+  }
+}
+
+// Sequential::forward fuses Dense/Conv2d with the activation after them and passes tensors
+// on without copies; its outputs and, after backward, every gradient and the input
+// gradient must have the bits of calling each layer's forward() and backward() in turn.
+TEST(SequentialForward, FusedAndConsumingPathsGiveTheLayerByLayerBits) {
+  const std::vector<std::string> specs = {
+      Sequential::seed_cnn_spec("relu", "relu"),
+      Sequential::seed_cnn_spec("prelu", "tanh"),
+      Sequential::seed_cnn_spec("elu", "sigmoid"),   // elu's backward reads its input
+      Sequential::seed_cnn_spec("leaky_relu(negative_slope=0.1)", "gelu"),
+      "conv2d(2, 3, 3, stride=2, padding=1, bias=false) -> tanh -> avg_pool2d(2) -> flatten -> "
+      "dense(12, 5, bias=false) -> softplus -> dense(5, 4) -> sigmoid -> softmax(dim=1)",
+      "dense(6, 7) -> relu -> dropout(0.5) -> dense(7, 3) -> rrelu"};
+  const std::vector<Shape> inputs = {{5, 1, 28, 28}, {5, 1, 28, 28}, {5, 1, 28, 28},
+                                     {5, 1, 28, 28}, {3, 2, 8, 8},   {4, 6}};
+  for (std::size_t s = 0; s < specs.size(); ++s) {
+    SCOPED_TRACE(specs[s]);
+    const Tensor x = random_tensor(inputs[s], 11 + s);
+    for (bool training : {false, true}) {
+      Sequential fused = Sequential::from_spec(specs[s], 21);
+      Sequential plain = Sequential::from_spec(specs[s], 21);
+      const Tensor y = fused.forward(x, training);
+      Tensor z = x;
+      for (std::size_t i = 0; i < plain.size(); ++i) z = plain.layer(i).forward(z, training);
+      expect_same_bits(y, z, training ? "training output" : "evaluation output");
+      if (!training) continue;
+      const Tensor dy = random_tensor(y.shape(), 31 + s);
+      fused.zero_grad();
+      plain.zero_grad();
+      const Tensor dx = fused.backward(dy);
+      Tensor g = dy;
+      for (std::size_t i = plain.size(); i-- > 0;) g = plain.layer(i).backward(g);
+      expect_same_bits(dx, g, "input gradient");
+      const std::vector<Parameter> pf = fused.parameters(), pp = plain.parameters();
+      ASSERT_EQ(pf.size(), pp.size());
+      for (std::size_t k = 0; k < pf.size(); ++k) {
+        expect_same_bits(*pf[k].grad, *pp[k].grad, "gradient of parameter " + std::to_string(k));
+      }
+    }
+  }
+}
+
+TEST(SequentialForward, OutputIsTheCallersOwnAndEvaluationKeepsNothingForBackward) {
+  Sequential m = Sequential::from_spec("dense(3, 4) -> relu", 2);
+  const Tensor x = random_tensor({2, 3}, 4);
+  Tensor a = m.forward(x, true);
+  EXPECT_FALSE(a.is_view());
+  const Tensor a_copy = a;
+  a.fill(7.0f);  // the caller's tensor: the model's saved output must not change
+  m.zero_grad();
+  const Tensor dx = m.backward(Tensor({2, 4}, 1.0f));
+  Sequential ref = Sequential::from_spec("dense(3, 4) -> relu", 2);
+  ref.forward(x, true);
+  ref.zero_grad();
+  expect_same_bits(dx, ref.backward(Tensor({2, 4}, 1.0f)), "input gradient");
+  m.forward(x, false);
+  EXPECT_THROW(m.backward(Tensor({2, 4}, 1.0f)), Error);  // evaluation kept nothing
 }
 
 TEST(ModelFile, SaveThenLoadGivesIdenticalOutputs) {

@@ -52,6 +52,8 @@ class Tensor {
   Tensor reshaped(Shape shape) const;
   // A view of the same memory with another shape of the same size.
   Tensor view_as(Shape shape);
+  // This tensor (owning or view) takes another shape of the same size, in place.
+  void reshape(Shape shape);
   // Rows [begin, end) of dimension 0, as a view.
   Tensor rows(std::size_t begin, std::size_t end);
 

@@ -96,6 +96,63 @@ class ActivationLayer final : public Layer {
     return grad_input;
   }
 
+  // Sequential's path: the input's memory is ours. In training the layer keeps the tensor
+  // its backward reads (the input, or the output computed in place and passed on as a
+  // view); in evaluation it computes in place and keeps nothing.
+  Tensor forward_consuming(Tensor&& input, bool training) override {
+    const bool generic = !is_prelu() && act_.info().kind == Kind::kElementwise &&
+                         !(act_.id() == ActivationId::kRrelu && training);
+    if (input.is_view() || !(generic || is_prelu())) return forward(input, training);
+    input_shape_ = input.shape();
+    output_shape_ = input_shape_;
+    if (is_prelu()) {
+      mode_ = Mode::kPrelu;
+      Tensor output = Tensor::uninitialized(output_shape_);
+      kernels::prelu_forward(slopes_.data(), input_shape_, input.data(), output.data());
+      keep_for_backward(std::move(input), training);
+      return output;
+    }
+    mode_ = Mode::kGeneric;
+    if (!training) {
+      kernels::forward(act_, input.data(), input.data());
+      keep_for_backward(Tensor(), false);
+      return std::move(input);
+    }
+    if (act_.info().backward_from == BackwardFrom::kOutput) {
+      kernels::forward(act_, input.data(), input.data());
+      return adopt_output(std::move(input));
+    }
+    Tensor output = Tensor::uninitialized(output_shape_);
+    kernels::forward(act_, input.data(), output.data());
+    keep_for_backward(std::move(input), true);
+    return output;
+  }
+
+  const Activation* fusable_activation(bool training) const override {
+    if (is_prelu() || act_.info().kind != Kind::kElementwise) return nullptr;
+    if (training && (act_.id() == ActivationId::kRrelu ||
+                     act_.info().backward_from != BackwardFrom::kOutput)) {
+      return nullptr;
+    }
+    return &act_;
+  }
+
+  Tensor adopt_fused_output(Tensor&& output, bool training) override {
+    input_shape_ = output.shape();
+    output_shape_ = input_shape_;
+    mode_ = Mode::kGeneric;
+    if (!training) {
+      keep_for_backward(Tensor(), false);
+      return std::move(output);
+    }
+    if (output.is_view()) {
+      detail::keep_copy(output, saved_);
+      have_forward_ = true;
+      return std::move(output);
+    }
+    return adopt_output(std::move(output));
+  }
+
   std::vector<Parameter> parameters() override {
     if (!is_prelu()) return {};
     return {{"slope", &slopes_, &slopes_grad_}};
@@ -108,6 +165,18 @@ class ActivationLayer final : public Layer {
 
  private:
   bool is_prelu() const { return act_.id() == ActivationId::kPrelu; }
+
+  // Keeps `saved`, the input or output backward reads; in evaluation (training = false)
+  // nothing is kept and backward needs a new forward.
+  void keep_for_backward(Tensor&& saved, bool training) {
+    saved_ = training ? std::move(saved) : Tensor();
+    have_forward_ = training;
+  }
+  // Keeps the output for backward and passes on a view of it.
+  Tensor adopt_output(Tensor&& output) {
+    keep_for_backward(std::move(output), true);
+    return Tensor::view(saved_.shape(), saved_.data());
+  }
 
   Activation act_;
   Rng rng_;

@@ -12,7 +12,9 @@
 #include <vector>
 
 #include "actlab/error.hpp"
+#include "actlab/kernels.hpp"
 #include "actlab/nn/layer.hpp"
+#include "kernels/thread_pool.hpp"
 #include "nn/gemm.hpp"
 #include "nn/layer_support.hpp"
 
@@ -177,25 +179,11 @@ class Conv2d final : public Layer {
   }
 
   Tensor forward(const Tensor& input, bool /*training*/) override {
-    g_ = geometry(input.shape());
-    const std::size_t rows = g_.rows(), columns = g_.columns(), positions = g_.positions();
-    cols_.resize(rows * columns);
-    im2col(input.raw(), g_, cols_.data());
-    product_.resize(out_ * columns);
-    gemm(Transpose::kNo, Transpose::kNo, out_, columns, rows, 1.0f, weight_.raw(), rows,
-         cols_.data(), columns, 0.0f, product_.data(), columns);
-    Tensor output = Tensor::uninitialized({g_.batch, out_, g_.out_height, g_.out_width});
-    float* y = output.raw();
-    for (std::size_t n = 0; n < g_.batch; ++n) {
-      for (std::size_t o = 0; o < out_; ++o) {
-        const float b = has_bias_ ? bias_[o] : 0.0f;
-        const float* src = product_.data() + o * columns + n * positions;
-        float* dst = y + (n * out_ + o) * positions;
-        for (std::size_t p = 0; p < positions; ++p) dst[p] = src[p] + b;
-      }
-    }
-    have_forward_ = true;
-    return output;
+    return compute(input, nullptr);
+  }
+
+  Tensor forward_fused(const Tensor& input, const Activation& act, bool /*training*/) override {
+    return compute(input, &act);
   }
 
   Tensor backward(const Tensor& grad_output) override {
@@ -239,6 +227,53 @@ class Conv2d final : public Layer {
   }
 
  private:
+  // im2col, the product, then the bias (and `act`, if given) and the scatter from the
+  // product's (out, N·P) layout to (N, out, OH, OW). With `act`, kernels::bias_forward runs
+  // on the product in place, (out, N·P) being (1, C = out, inner = N·P); either way each
+  // output is fl(product + bias) before f sees it, the bits of the unfused layers.
+  Tensor compute(const Tensor& input, const Activation* act) {
+    g_ = geometry(input.shape());
+    const std::size_t rows = g_.rows(), columns = g_.columns(), positions = g_.positions();
+    cols_.resize(rows * columns);
+    im2col(input.raw(), g_, cols_.data());
+    product_.resize(out_ * columns);
+    gemm(Transpose::kNo, Transpose::kNo, out_, columns, rows, 1.0f, weight_.raw(), rows,
+         cols_.data(), columns, 0.0f, product_.data(), columns);
+    const bool add_bias = has_bias_ && act == nullptr;
+    if (act != nullptr && has_bias_) {
+      kernels::bias_forward(*act, bias_.data(), columns, product_, product_);
+    } else if (act != nullptr) {
+      kernels::forward(*act, product_, product_);
+    }
+    Tensor output = Tensor::uninitialized({g_.batch, out_, g_.out_height, g_.out_width});
+    float* y = output.raw();
+    auto scatter = [&](std::size_t o_begin, std::size_t o_end) {
+      for (std::size_t o = o_begin; o < o_end; ++o) {
+        for (std::size_t n = 0; n < g_.batch; ++n) {
+          const float* src = product_.data() + o * columns + n * positions;
+          float* dst = y + (n * out_ + o) * positions;
+          if (add_bias) {
+            const float b = bias_[o];
+            for (std::size_t p = 0; p < positions; ++p) dst[p] = src[p] + b;
+          } else {
+            copy_run(src, dst, positions);
+          }
+        }
+      }
+    };
+    // Channels split across the pool for large outputs (a memory-bound copy; ≥ 64K floats,
+    // not tuned further).
+    if (out_ * columns >= (std::size_t{1} << 16) && kernels::detail::pool_threads() > 1) {
+      kernels::detail::run_parallel([&](std::size_t t, std::size_t count) {
+        scatter(out_ * t / count, out_ * (t + 1) / count);
+      });
+    } else {
+      scatter(0, out_);
+    }
+    have_forward_ = true;
+    return output;
+  }
+
   Geometry geometry(const Shape& input) const {
     const std::string expected =
         "(N, " + std::to_string(in_) + ", H, W) with H and W ≥ " +

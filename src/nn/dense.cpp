@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "actlab/kernels.hpp"
 #include "actlab/nn/layer.hpp"
 #include "nn/gemm.hpp"
 #include "nn/layer_support.hpp"
@@ -44,18 +45,26 @@ class Dense final : public Layer {
 
   // y (N×out) = x (N×in) · Wᵀ (in×out) + b.
   Tensor forward(const Tensor& input, bool /*training*/) override {
-    Shape shape = output_shape(input.shape());
-    const std::size_t n = shape[0];
-    Tensor output = Tensor::uninitialized(shape);  // the bias rows, or beta = 0 below
-    if (has_bias_) {
-      for (std::size_t i = 0; i < n; ++i) {
-        std::copy(bias_.raw(), bias_.raw() + out_, output.raw() + i * out_);
-      }
-    }
-    gemm(Transpose::kNo, Transpose::kYes, n, out_, in_, 1.0f, input.raw(), in_, weight_.raw(), in_,
-         has_bias_ ? 1.0f : 0.0f, output.raw(), out_);
+    Tensor output = compute(input, nullptr);
     detail::keep_copy(input, input_);
     have_forward_ = true;
+    return output;
+  }
+
+  Tensor forward_consuming(Tensor&& input, bool training) override {
+    Tensor output = compute(input, nullptr);
+    keep_input(std::move(input), training);
+    return output;
+  }
+
+  Tensor forward_fused(const Tensor& input, const Activation& act, bool training) override {
+    Tensor output = compute(input, &act);
+    if (training) {
+      detail::keep_copy(input, input_);
+    } else {
+      input_ = Tensor();
+    }
+    have_forward_ = training;
     return output;
   }
 
@@ -89,6 +98,42 @@ class Dense final : public Layer {
   }
 
  private:
+  // x·Wᵀ, then the bias added (and `act` applied, if given) in one pass over the result.
+  // The product is complete before the bias is added, in every path, so that the fused
+  // and unfused results have the same bits.
+  Tensor compute(const Tensor& input, const Activation* act) {
+    Shape shape = output_shape(input.shape());
+    const std::size_t n = shape[0];
+    Tensor output = Tensor::uninitialized(shape);  // beta = 0: overwritten
+    gemm(Transpose::kNo, Transpose::kYes, n, out_, in_, 1.0f, input.raw(), in_, weight_.raw(), in_,
+         0.0f, output.raw(), out_);
+    if (act != nullptr && has_bias_) {
+      kernels::bias_forward(*act, bias_.data(), 1, output.data(), output.data());
+    } else if (act != nullptr) {
+      kernels::forward(*act, output.data(), output.data());
+    } else if (has_bias_) {
+      float* y = output.raw();
+      const float* b = bias_.raw();
+      for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t o = 0; o < out_; ++o) y[i * out_ + o] += b[o];
+      }
+    }
+    return output;
+  }
+
+  // Keeps the input for the weight gradient: its memory when it is ours, a copy of a view;
+  // nothing in evaluation.
+  void keep_input(Tensor&& input, bool training) {
+    if (!training) {
+      input_ = Tensor();
+    } else if (input.is_view()) {
+      detail::keep_copy(input, input_);
+    } else {
+      input_ = std::move(input);
+    }
+    have_forward_ = training;
+  }
+
   std::size_t in_, out_;
   bool has_bias_;
   Init init_;

@@ -28,6 +28,14 @@ class Flatten final : public Layer {
     return input.reshaped(output_shape(input_shape_));
   }
 
+  // The same memory with the new shape (a view stays a view of the same memory).
+  Tensor forward_consuming(Tensor&& input, bool /*training*/) override {
+    input_shape_ = input.shape();
+    have_forward_ = true;
+    input.reshape(output_shape(input_shape_));
+    return std::move(input);
+  }
+
   Tensor backward(const Tensor& grad_output) override {
     detail::check_backward(spec(), have_forward_, grad_output, output_shape(input_shape_));
     return grad_output.reshaped(input_shape_);

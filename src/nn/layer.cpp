@@ -7,12 +7,26 @@
 #include <system_error>
 
 #include "actlab/error.hpp"
+#include "actlab/kernels.hpp"
 #include "nn/layer_support.hpp"
 
 namespace actlab::nn {
 
 void Layer::zero_grad() {
   for (Parameter& p : parameters()) p.grad->fill(0.0f);
+}
+
+Tensor Layer::forward_consuming(Tensor&& input, bool training) { return forward(input, training); }
+
+Tensor Layer::forward_fused(const Tensor& input, const Activation& act, bool training) {
+  Tensor output = forward(input, training);  // owning, ours to overwrite
+  kernels::forward(act, output.data(), output.data());
+  return output;
+}
+
+Tensor Layer::adopt_fused_output(Tensor&& /*output*/, bool /*training*/) {
+  throw Error(ErrorCode::kInvalidArgument,
+              spec() + ": adopt_fused_output called on a layer that fuses no activation");
 }
 
 namespace detail {

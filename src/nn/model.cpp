@@ -49,11 +49,29 @@ std::string Sequential::spec() const {
   return out;
 }
 
+// Each layer's output goes to the next by forward_consuming (no layer needs it afterwards,
+// so a layer may keep or overwrite its memory instead of copying it), and a layer followed
+// by an activation that allows it runs both in one pass (forward_fused: Dense and Conv2d
+// apply the activation where they add their bias). The bits are those of calling forward()
+// layer by layer (tests/model_test.cpp checks it).
 Tensor Sequential::forward(const Tensor& input, bool training) {
   if (layers_.empty()) return input;
-  Tensor x = layers_[0]->forward(input, training);
-  for (std::size_t i = 1; i < layers_.size(); ++i) x = layers_[i]->forward(x, training);
-  return x;
+  Tensor x;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    const Activation* act =
+        i + 1 < layers_.size() ? layers_[i + 1]->fusable_activation(training) : nullptr;
+    if (act != nullptr) {
+      Tensor y = layers_[i]->forward_fused(i == 0 ? input : x, *act, training);
+      x = layers_[i + 1]->adopt_fused_output(std::move(y), training);
+      ++i;
+    } else if (i == 0) {
+      x = layers_[0]->forward(input, training);  // the caller's input is never consumed
+    } else {
+      x = layers_[i]->forward_consuming(std::move(x), training);
+    }
+  }
+  // The last layer may have returned a view of memory it keeps: the caller gets its own copy.
+  return x.is_view() ? x.reshaped(x.shape()) : x;
 }
 
 Tensor Sequential::backward(const Tensor& grad_output) {

@@ -235,6 +235,14 @@ Tensor Tensor::view_as(Shape shape) {
   return view(std::move(shape), data());
 }
 
+void Tensor::reshape(Shape shape) {
+  if (element_count(shape) != size_) {
+    throw Error(ErrorCode::kInvalidArgument, "cannot reshape " + shape_to_string(shape_) +
+                                                 " to " + shape_to_string(shape));
+  }
+  shape_ = std::move(shape);
+}
+
 Tensor Tensor::rows(std::size_t begin, std::size_t end) {
   if (rank() == 0 || begin > end || end > shape_[0]) {
     throw Error(ErrorCode::kInvalidArgument, "rows [" + std::to_string(begin) + ", " +

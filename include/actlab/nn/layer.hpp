@@ -41,6 +41,29 @@ class Layer {
   // Draws fresh parameters (PyTorch's default initialisation unless the layer says otherwise).
   virtual void reset_parameters(Rng& /*rng*/) {}
   void zero_grad();
+
+  // ---- Sequential's fast path. Every layer works without overriding these (the defaults
+  // call forward()); layers override them to skip copies and passes over memory. The
+  // results have the same bits as forward().
+  //
+  // forward() for a caller that no longer needs `input`: a layer that keeps its input for
+  // backward, or can compute in place, may take its memory. The result may be a view of
+  // memory the layer keeps for backward, valid until its next forward. With training =
+  // false the layer may keep nothing for backward (backward then needs a new forward).
+  virtual Tensor forward_consuming(Tensor&& input, bool training);
+  // forward() followed by the elementwise activation `act` on the result. Dense and
+  // Conv2d apply it in the pass that adds their bias (kernels::bias_forward).
+  virtual Tensor forward_fused(const Tensor& input, const Activation& act, bool training);
+  // For an Activation layer: the activation Sequential may apply in its predecessor's
+  // forward_fused, or nullptr where it cannot (learned or random slopes, along-dim
+  // activations, or in training when backward would need the input, which fusion never
+  // materialises). Other layers: nullptr.
+  virtual const Activation* fusable_activation(bool /*training*/) const { return nullptr; }
+  // For an Activation layer after its predecessor's forward_fused: `output` = f(input) (an
+  // elementwise activation keeps the shape). Keeps what backward needs and returns the
+  // tensor to pass on (possibly a view, as forward_consuming). Only valid when
+  // fusable_activation(training) is not null.
+  virtual Tensor adopt_fused_output(Tensor&& output, bool training);
 };
 
 enum class Init {
