@@ -50,6 +50,7 @@ struct SoftmaxCall {
   std::size_t size;   // elements per line
   std::size_t inner;  // distance between a line's elements
   float temperature;
+  bool fast;       // Precision::kFast (read once per call)
   const float* a;  // forward: x; backward: the saved y
   const float* b;  // backward: diff_dst; forward: null
   float* out;      // may alias a (forward) or b (backward)
@@ -67,6 +68,8 @@ namespace softmax_simd {
 using D = hn::ScalableTag<float>;
 using V = hn::Vec<D>;
 using M = decltype(hn::FirstN(D(), 0));
+using DD = hn::Repartition<double, D>;  // half as many doubles
+using VD = hn::Vec<DD>;
 constexpr std::size_t kMaxLanes = HWY_MAX_BYTES / sizeof(float);
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
@@ -88,12 +91,29 @@ struct Columns {
   }
   void Store(D d, V v, float* p, std::size_t k) const { hn::StoreU(v, d, p + k * stride); }
   V MaxAll(D, V m) const { return m; }
+  V MinAll(D, V m) const { return m; }
   M AnyAll(D, M m) const { return m; }
   V SumPlain(D, V v) const { return v; }
   // s + c as hi + lo, per lane.
   vm::Pair<D> SumPair(D, V s, V c) const {
     const V hi = hn::Add(s, c);
     return {hi, vm::SumError(s, c, hi)};
+  }
+  V ZeroPadding(D, std::size_t, V v) const { return v; }
+  // The per-lane double sums lo (lanes 0..n/2) and hi (the rest) as the float pair hi + lo.
+  vm::Pair<D> DoublePair(D d, VD lo, VD hi) const {
+    const hn::Half<D> dh;
+    const V h = hn::Combine(d, hn::DemoteTo(dh, hi), hn::DemoteTo(dh, lo));
+    const VD rest_lo = hn::Sub(lo, hn::PromoteTo(DD(), hn::LowerHalf(dh, h)));
+    const VD rest_hi = hn::Sub(hi, hn::PromoteTo(DD(), hn::UpperHalf(dh, h)));
+    const V l = hn::Combine(d, hn::DemoteTo(dh, rest_hi), hn::DemoteTo(dh, rest_lo));
+    return {h, vm::FiniteOrZero(d, l)};
+  }
+  // Σ (s − 1 + c) per lane as hi + lo (s − 1 is exact: 1 ≤ s < 2^24).
+  vm::Pair<D> SumOffsetPair(D d, V s, V c) const {
+    const V s1 = hn::Sub(s, hn::Set(d, 1.0f));
+    const V hi = hn::Add(s1, c);
+    return {hi, vm::SumError(s1, c, hi)};
   }
   V Log1p(D d, V t) const {
     HWY_ALIGN float buf[kMaxLanes];
@@ -123,6 +143,7 @@ struct Row {
     std::memcpy(p + k * lanes, buf, (size - k * lanes) * sizeof(float));
   }
   V MaxAll(D d, V m) const { return hn::MaxOfLanes(d, m); }
+  V MinAll(D d, V m) const { return hn::MinOfLanes(d, m); }
   M AnyAll(D d, M m) const {
     return hn::FirstN(d, hn::AllFalse(d, m) ? 0 : hn::Lanes(d));
   }
@@ -141,6 +162,21 @@ struct Row {
     return {hn::Set(d, hi), hn::Set(d, lo)};
   }
   V Log1p(D d, V t) const { return hn::Set(d, std::log1p(hn::GetLane(t))); }
+  // The sum of every lane of lo and hi as the float pair hi + lo.
+  vm::Pair<D> DoublePair(D d, VD lo, VD hi) const {
+    const double total = hn::GetLane(hn::SumOfLanes(DD(), hn::Add(lo, hi)));
+    const float h = static_cast<float>(total);
+    const float l = std::isfinite(h) ? static_cast<float>(total - h) : 0.0f;
+    return {hn::Set(d, h), hn::Set(d, l)};
+  }
+  // v with the lanes past the line's end (in its last vector) set to 0.
+  V ZeroPadding(D d, std::size_t k, V v) const {
+    return k < full ? v : hn::IfThenElseZero(hn::FirstN(d, size - k * hn::Lanes(d)), v);
+  }
+  // Σ over the lanes of s − 1 + c (s − 1 exact: 1 ≤ s < 2^24) as hi + lo.
+  vm::Pair<D> SumOffsetPair(D d, V s, V c) const {
+    return SumPair(d, hn::Sub(s, hn::Set(d, 1.0f)), c);
+  }
 };
 
 // ---------------------------------------------------------------- pieces
@@ -361,6 +397,397 @@ void RunKernel(D d, const detail::SoftmaxCall& call, const Lay& lay, const float
   }
 }
 
+// ---------------------------------------------------------------- fast path (kFast)
+//
+// Precision::kFast: the same exact shift (x − m by two-sum, the quotient by T with its
+// remainder: without it e^(x − m) is off by |x − m|·2^-24 relative, 8 ULP at a difference of
+// 13), but e^(hi + lo) is one plain polynomial with lo folded into the reduced argument (no
+// hi + lo pair for e), the sum of the e's starts at 1 in every lane so Dekker's two-sum
+// (3 ops) compensates it, and each y = e/Σ is rounded once more (the quotient corrected by
+// fma). The backward sums are plain float (two accumulators per lane, the lanes combined in
+// double) and the difference and product rounded once each. Measured max errors are in
+// docs/benchmarks.md ("Softmax family"); both paths are held to the table's bounds.
+namespace fast {
+
+// e^(h + lo) = 2^k·2^(j/8)·e^r, h + lo = (8k + j)·ln2/8 + r, |r| ≤ ln2/16 (Tang's table
+// method with 8 entries): ln2/8 in three parts (C1 has 13 bits, so n·C1 is exact for
+// |n| < 2^11 and h − n·C1 is exact by Sterbenz), the second part's product, lo and the third
+// part's product added to r (rounding ≤ 2^-30 absolute); e^r − 1 by its Taylor series to r^5
+// (remainder r^6/720 < 1e-11); 2^(j/8) as the float pair hi + lo from a 8-entry table (one
+// permute each), so m = hi + (hi·(e^r − 1) + lo) is rounded once: ≤ 0.51 ULP before the
+// scaling (measured over [−86, 0]: see docs/benchmarks.md).
+constexpr float kInvLn2Over8 = 11.541560173034668f;
+constexpr float kLn2Over8Hi = 0.086639404296875f;  // 5678/2^16
+constexpr float kLn2Over8Mid = 3.993272912339307e-06f;
+constexpr float kLn2Over8Lo = 2.058243712185076e-13f;
+// 2^(j/8) = kPow2Hi[j] + kPow2Lo[j] (mpmath, 100 bits), repeated to fill 16 lanes.
+HWY_ALIGN constexpr float kPow2Hi[16] = {
+    1.0f, 1.0905077457427979f, 1.1892070770263672f, 1.2968395948410034f,
+    1.4142135381698608f, 1.5422108173370361f, 1.6817928552627563f, 1.8340080976486206f,
+    1.0f, 1.0905077457427979f, 1.1892070770263672f, 1.2968395948410034f,
+    1.4142135381698608f, 1.5422108173370361f, 1.6817928552627563f, 1.8340080976486206f};
+HWY_ALIGN constexpr float kPow2Lo[16] = {
+    0.0f, -1.3077539939843064e-08f, 3.797635272917432e-08f, -4.018999533172973e-08f,
+    2.4203234971764687e-08f, 8.070904833346049e-09f, -2.4755326677450284e-08f,
+    -1.1239277952768134e-08f,
+    0.0f, -1.3077539939843064e-08f, 3.797635272917432e-08f, -4.018999533172973e-08f,
+    2.4203234971764687e-08f, 8.070904833346049e-09f, -2.4755326677450284e-08f,
+    -1.1239277952768134e-08f};
+
+// Every shifted argument of a line at or above this: e^h is a normal float and 2^k is one
+// exponent add (k ≥ −125). Below it the line takes ExpAny (two-step scaling, zeros).
+constexpr float kNormalMin = -86.0f;
+
+using DI = hn::RebindToSigned<D>;
+
+struct Reduced {
+  V m;            // 2^(j/8)·e^r ∈ [0.97, 1.92]
+  hn::Vec<DI> k;  // e^(h + lo) = m·2^k
+};
+HWY_INLINE Reduced Reduce(D d, V h, V lo) {
+  static_assert(HWY_MAX_BYTES / sizeof(float) <= 16, "kPow2 tables hold 16 lanes");
+  const DI di;
+  const V nf = hn::Round(hn::Mul(h, hn::Set(d, kInvLn2Over8)));
+  const auto n = hn::ConvertTo(di, nf);
+  const V t = hn::NegMulAdd(nf, hn::Set(d, kLn2Over8Hi), h);  // exact
+  const V r0 = hn::NegMulAdd(nf, hn::Set(d, kLn2Over8Mid), t);
+  const V r = hn::Add(r0, hn::NegMulAdd(nf, hn::Set(d, kLn2Over8Lo), lo));
+  // e^r − 1 = r·(1 + r/2 + r²/6 + r³/24 + r⁴/120)
+  V q = hn::MulAdd(hn::Set(d, 1.0f / 120), r, hn::Set(d, 1.0f / 24));
+  q = hn::MulAdd(q, r, hn::Set(d, 1.0f / 6));
+  q = hn::MulAdd(q, r, hn::Set(d, 0.5f));
+  q = hn::MulAdd(q, r, hn::Set(d, 1.0f));
+  const V em1 = hn::Mul(q, r);
+  const auto j = hn::IndicesFromVec(d, hn::And(n, hn::Set(di, 7)));
+  const V hi = hn::TableLookupLanes(hn::Load(d, kPow2Hi), j);
+  const V lo2 = hn::TableLookupLanes(hn::Load(d, kPow2Lo), j);
+  return {hn::Add(hi, hn::MulAdd(hi, em1, lo2)), hn::ShiftRight<3>(n)};
+}
+
+// e^(h + lo) for h ∈ [kNormalMin, 0], lo finite.
+HWY_INLINE V ExpNormal(D d, V h, V lo) {
+  const Reduced e = Reduce(d, h, lo);
+  const DI di;
+  return hn::BitCast(d, hn::Add(hn::BitCast(di, e.m), hn::ShiftLeft<23>(e.k)));
+}
+
+// e^(h + lo) for any h ≤ 0 (−inf gives 0; lo not finite counts as 0); a NaN h gives an
+// unspecified value (the callers make such lines NaN).
+HWY_INLINE V ExpAny(D d, V h, V lo) {
+  const V floor = hn::Set(d, vm::kExpMin);
+  const Reduced e = Reduce(d, hn::Max(h, floor), vm::FiniteOrZero(d, lo));
+  return hn::IfThenZeroElse(hn::Lt(h, floor), vm::Scaler<D>(d, e.k)(e.m));
+}
+
+template <bool kNormal>
+HWY_INLINE V ExpOf(D d, V h, V lo) {
+  return kNormal ? ExpNormal(d, h, lo) : ExpAny(d, h, lo);
+}
+
+// (v − m)/T as h + lo; minus_m = −m. With T = 1: v − m and its two-sum error.
+template <bool kUnitT>
+HWY_INLINE void Shift(D d, V v, V minus_m, V t, V inv_t, V& h, V& lo) {
+  (void)d;
+  const V diff = hn::Add(v, minus_m);
+  const V diff_lo = vm::SumError(v, minus_m, diff);
+  if constexpr (kUnitT) {
+    h = diff;
+    lo = diff_lo;
+  } else {
+    h = hn::Mul(diff, inv_t);
+    lo = hn::Mul(hn::Add(hn::NegMulAdd(h, t, diff), diff_lo), inv_t);
+  }
+}
+
+// s + e into (s, c) where s ≥ |e| (s starts at 1 and e ≤ 1): Dekker's two-sum.
+HWY_INLINE void AddOrdered(V& s, V& c, V e) {
+  const V ns = hn::Add(s, e);
+  c = hn::Add(c, vm::FastSumError(s, e, ns));
+  s = ns;
+}
+
+// The line's maximum m of ±x, whether the line is bad (NaN, or an infinite maximum: NaN
+// everywhere, as the scalar loops) and whether every (v − m)/T ≥ kNormalMin. Tail lanes
+// of a Row are padded with the line's first entry, which changes neither max nor min.
+struct Range {
+  V m;
+  M bad;
+  bool normal;
+};
+template <class Lay>
+HWY_INLINE Range RangeOf(D d, const Lay& lay, const float* x, bool negate, float inv_t) {
+  const float pad = x[0];
+  V m = hn::Set(d, -kInf);
+  V mn = hn::Set(d, kInf);
+  M nan = hn::FirstN(d, 0);
+  for (std::size_t k = 0; k < lay.vectors(); ++k) {
+    const V raw = lay.Load(d, x, k, pad);
+    const V v = negate ? hn::Neg(raw) : raw;
+    m = hn::Max(m, v);
+    mn = hn::Min(mn, v);
+    nan = hn::Or(nan, hn::IsNaN(v));
+  }
+  m = lay.MaxAll(d, m);
+  mn = lay.MinAll(d, mn);
+  const M bad = hn::Or(lay.AnyAll(d, nan), hn::Not(hn::IsFinite(m)));
+  // Rounding is monotone, so every shifted entry is ≥ the shifted minimum computed the
+  // same way (NaN compares false: such lines are not normal).
+  const V lowest = hn::Mul(hn::Sub(mn, m), hn::Set(d, inv_t));
+  return {m, bad, hn::AllTrue(d, hn::Ge(lowest, hn::Set(d, kNormalMin)))};
+}
+
+// e_k = e^((±x_k − m)/T) into y, and their sum Σ (s − 1 + c over the lanes).
+template <bool kNormal, bool kUnitT, class Lay>
+HWY_INLINE vm::Pair<D> ExpPass(D d, const Lay& lay, bool negate, float temperature,
+                               const float* x, float* y, V m) {
+  const V minus_m = hn::Neg(m);
+  const V t = hn::Set(d, temperature);
+  const V inv_t = hn::Set(d, 1.0f / temperature);
+  const float pad = x[0];
+  V s = hn::Set(d, 1.0f);
+  V c = hn::Zero(d);
+  for (std::size_t k = 0; k < lay.vectors(); ++k) {
+    const V raw = lay.Load(d, x, k, pad);
+    V h, lo;
+    Shift<kUnitT>(d, negate ? hn::Neg(raw) : raw, minus_m, t, inv_t, h, lo);
+    const V e = lay.ZeroPadding(d, k, ExpOf<kNormal>(d, h, lo));
+    lay.Store(d, e, y, k);
+    AddOrdered(s, c, e);
+  }
+  return lay.SumOffsetPair(d, s, c);
+}
+
+// y = softmax(±x/T).
+template <class Lay>
+void SoftmaxForward(D d, const Lay& lay, bool negate, float temperature, const float* x,
+                    float* y) {
+  const Range range = RangeOf(d, lay, x, negate, 1.0f / temperature);
+  const bool unit = temperature == 1.0f;
+  const vm::Pair<D> total =
+      range.normal ? (unit ? ExpPass<true, true>(d, lay, negate, temperature, x, y, range.m)
+                           : ExpPass<true, false>(d, lay, negate, temperature, x, y, range.m))
+                   : (unit ? ExpPass<false, true>(d, lay, negate, temperature, x, y, range.m)
+                           : ExpPass<false, false>(d, lay, negate, temperature, x, y, range.m));
+  const V sum = hn::IfThenElse(range.bad, hn::Set(d, std::nanf("")), total.hi);
+  const V inv = hn::Div(hn::Set(d, 1.0f), sum);
+  for (std::size_t k = 0; k < lay.vectors(); ++k) {
+    // e/(sum + sum_lo): q = e·(1/sum), then the remainder e − q·(sum + sum_lo) by fma.
+    const V e = lay.Load(d, y, k, 0.0f);
+    const V q = hn::Mul(e, inv);
+    const V rem = hn::NegMulAdd(q, total.lo, hn::NegMulAdd(q, sum, e));
+    lay.Store(d, hn::MulAdd(rem, inv, q), y, k);
+  }
+}
+
+// Sums in double, per lane: the float lanes 0..n/2 go to lo, the others to hi.
+struct DoubleSum {
+  VD lo;
+  VD hi;
+  DoubleSum() : lo(hn::Zero(DD())), hi(hn::Zero(DD())) {}
+  HWY_INLINE static VD Low(V v) { return hn::PromoteTo(DD(), hn::LowerHalf(hn::Half<D>(), v)); }
+  HWY_INLINE static VD High(V v) { return hn::PromoteTo(DD(), hn::UpperHalf(hn::Half<D>(), v)); }
+  HWY_INLINE void Add(V v) {
+    lo = hn::Add(lo, Low(v));
+    hi = hn::Add(hi, High(v));
+  }
+  // a·b exactly (a double product of floats is exact), then the sum.
+  HWY_INLINE void AddProduct(V a, V b) {
+    lo = hn::MulAdd(Low(a), Low(b), lo);
+    hi = hn::MulAdd(High(a), High(b), hi);
+  }
+};
+
+// dx = (±1/T)·p·(dy − Σ dy_j·p_j) at p = y/Σ y_j. The kernel sees y = fl(softmax(x)),
+// whose sum S is 1 only to a few ULPs; the gradient at the point y stands for (its
+// preimage, whose softmax is y/S, as the reference takes it) differs from y·(dy − Σ dy·y)
+// by that much relative. So dx = ±(a·dy − a·b), a = y·c, b = Σ dy·y / S and c = 1/(S·T)
+// carried as hi + lo: three roundings (a, a·dy, the difference), measured ≤ 2.2 ULP at
+// T = 1 but 2.6 at T = 0.3 (bound 2.5): RunFastKernel runs this for T = 1 only. Both sums in double (a float sum
+// of 24 products was 3 ULP off on short rows). A y whose sum is outside [1/2, 2] (not a
+// softmax output) is taken as is.
+template <class Lay>
+void SoftmaxBackward(D d, const Lay& lay, bool negate, float temperature, const float* y,
+                     const float* dy, float* dx) {
+  const V one = hn::Set(d, 1.0f);
+  DoubleSum dot, sum_y;
+  for (std::size_t k = 0; k < lay.vectors(); ++k) {
+    const V yk = lay.Load(d, y, k, 0.0f);
+    dot.AddProduct(lay.Load(d, dy, k, 0.0f), yk);
+    sum_y.Add(yk);
+  }
+  const vm::Pair<D> sum = lay.DoublePair(d, sum_y.lo, sum_y.hi);
+  const V total = lay.DoublePair(d, dot.lo, dot.hi).hi;
+  const M valid = hn::And(hn::Ge(sum.hi, hn::Set(d, 0.5f)), hn::Le(sum.hi, hn::Set(d, 2.0f)));
+  const V s = hn::IfThenElse(valid, sum.hi, one);
+  const V s_lo = hn::IfThenElseZero(valid, sum.lo);
+  const V b = hn::Div(total, s);
+  // c = 1/w, w = S·T as hi + lo; c_lo from the exact remainder 1 − c·w_hi.
+  const V t = hn::Set(d, temperature);
+  const V w = hn::Mul(s, t);
+  const V w_lo = hn::MulAdd(s_lo, t, vm::ProductError(s, t, w));
+  const V c = hn::Div(one, w);
+  const V c_lo = hn::Mul(hn::NegMulAdd(c, w_lo, hn::NegMulAdd(c, w, one)), c);
+  // A vector holding a y below 2^-60 (rare; a denormal a would lose bits that |dy − b|
+  // then scales up) is computed with those y scaled by 2^64 and the result scaled back.
+  const V up = hn::Set(d, 18446744073709551616.0f);        // 2^64
+  const V down = hn::Set(d, 5.42101086242752217e-20f);     // 2^-64
+  const V tiny = hn::Set(d, 8.67361737988403547e-19f);     // 2^-60
+  const auto grad = [&](V yk, V dyk) {
+    const V a = hn::MulAdd(yk, c, hn::Mul(yk, c_lo));
+    const V m = hn::Mul(a, dyk);
+    return negate ? hn::MulSub(a, b, m) : hn::NegMulAdd(a, b, m);
+  };
+  for (std::size_t k = 0; k < lay.vectors(); ++k) {
+    const V yk = lay.Load(d, y, k, 0.0f);
+    const V dyk = lay.Load(d, dy, k, 0.0f);
+    const auto small = hn::Lt(hn::Abs(yk), tiny);
+    if (HWY_LIKELY(hn::AllFalse(d, small))) {
+      lay.Store(d, grad(yk, dyk), dx, k);
+    } else {
+      const V g = grad(hn::IfThenElse(small, hn::Mul(yk, up), yk), dyk);
+      lay.Store(d, hn::IfThenElse(small, hn::Mul(g, down), g), dx, k);
+    }
+  }
+}
+
+// Σ e^((x_k − m)/T) over the entries below the maximum (s − 1 + c over the lanes) and the
+// number of entries equal to it, for log1p of (that sum + ties − 1).
+template <bool kNormal, bool kUnitT, class Lay>
+HWY_INLINE vm::Pair<D> BelowPass(D d, const Lay& lay, float temperature, const float* x, V m,
+                                 V& ties) {
+  const V minus_m = hn::Neg(m);
+  const V t = hn::Set(d, temperature);
+  const V inv_t = hn::Set(d, 1.0f / temperature);
+  const V zero = hn::Zero(d);
+  const V one = hn::Set(d, 1.0f);
+  const float pad = x[0];
+  V s = one;
+  V c = zero;
+  ties = zero;
+  for (std::size_t k = 0; k < lay.vectors(); ++k) {
+    V h, lo;
+    Shift<kUnitT>(d, lay.Load(d, x, k, pad), minus_m, t, inv_t, h, lo);
+    const V e = lay.ZeroPadding(d, k, ExpOf<kNormal>(d, h, lo));
+    AddOrdered(s, c, hn::IfThenElseZero(hn::Lt(h, zero), e));
+    ties = hn::Add(ties, lay.ZeroPadding(d, k, hn::IfThenElseZero(hn::Eq(h, zero), one)));
+  }
+  return lay.SumOffsetPair(d, s, c);
+}
+
+// y = (x/T − m) − log Σ e^(x_j/T − m), the log as in the accurate path (log1p of the terms
+// below the maximum plus ties − 1).
+template <bool kNormal, bool kUnitT, class Lay>
+void LogSoftmaxForwardT(D d, const Lay& lay, float temperature, const float* x, float* y,
+                        const Range& range) {
+  const V zero = hn::Zero(d);
+  const V one = hn::Set(d, 1.0f);
+  V ties;
+  const vm::Pair<D> below_sum = BelowPass<kNormal, kUnitT>(d, lay, temperature, x, range.m, ties);
+  const V extra = hn::Sub(lay.SumPlain(d, ties), one);  // an exact small integer
+  const V tt = hn::Add(below_sum.hi, extra);
+  const V tt_lo = hn::Add(vm::SumError(below_sum.hi, extra, tt), below_sum.lo);
+  const V sum = hn::Add(tt, tt_lo);
+  const V sum_lo = vm::FastSumError(tt, tt_lo, sum);
+  const V log_sum = hn::IfThenElse(range.bad, hn::Set(d, std::nanf("")), lay.Log1p(d, sum));
+  const V log_sum_lo = hn::Div(sum_lo, hn::Add(one, sum));
+  const V minus_m = hn::Neg(range.m);
+  const V t = hn::Set(d, temperature);
+  const V inv_t = hn::Set(d, 1.0f / temperature);
+  const V minus_log_sum = hn::Neg(log_sum);
+  for (std::size_t k = 0; k < lay.vectors(); ++k) {
+    V h, lo;
+    Shift<kUnitT>(d, lay.Load(d, x, k, 0.0f), minus_m, t, inv_t, h, lo);
+    const V yk = hn::Add(h, minus_log_sum);  // both terms ≤ 0: no cancellation
+    const V corr = hn::Sub(hn::Add(vm::SumError(h, minus_log_sum, yk), lo), log_sum_lo);
+    const V out = hn::Add(yk, corr);
+    // An entry of −inf gives −inf; its error terms would be inf − inf = NaN.
+    lay.Store(d, kNormal ? out : hn::IfThenElse(hn::IsFinite(yk), out, yk), y, k);
+  }
+  (void)zero;
+}
+template <class Lay>
+void LogSoftmaxForward(D d, const Lay& lay, float temperature, const float* x, float* y) {
+  const Range range = RangeOf(d, lay, x, false, 1.0f / temperature);
+  const bool unit = temperature == 1.0f;
+  if (range.normal) {
+    if (unit) return LogSoftmaxForwardT<true, true>(d, lay, temperature, x, y, range);
+    return LogSoftmaxForwardT<true, false>(d, lay, temperature, x, y, range);
+  }
+  if (unit) return LogSoftmaxForwardT<false, true>(d, lay, temperature, x, y, range);
+  LogSoftmaxForwardT<false, false>(d, lay, temperature, x, y, range);
+}
+
+// dx = (dy − e^y·Σ dy_j)/T.
+template <bool kUnitT, class Lay>
+void LogSoftmaxBackwardT(D d, const Lay& lay, float temperature, const float* y,
+                         const float* dy, float* dx) {
+  DoubleSum sum_dy;
+  for (std::size_t k = 0; k < lay.vectors(); ++k) sum_dy.Add(lay.Load(d, dy, k, 0.0f));
+  const V sum = lay.DoublePair(d, sum_dy.lo, sum_dy.hi).hi;
+  const V zero = hn::Zero(d);
+  const V t = hn::Set(d, temperature);
+  const V inv_t = hn::Set(d, 1.0f / temperature);
+  for (std::size_t k = 0; k < lay.vectors(); ++k) {
+    const V yk = lay.Load(d, y, k, 0.0f);
+    const V dyk = lay.Load(d, dy, k, 0.0f);
+    const V p = hn::AllTrue(d, hn::Ge(yk, hn::Set(d, kNormalMin)))
+                    ? ExpNormal(d, yk, zero)
+                    : hn::IfThenElse(hn::IsNaN(yk), yk, ExpAny(d, yk, zero));
+    const V g = hn::NegMulAdd(p, sum, dyk);
+    if constexpr (kUnitT) {
+      lay.Store(d, g, dx, k);
+    } else {
+      const V q = hn::Mul(g, inv_t);
+      lay.Store(d, hn::MulAdd(hn::NegMulAdd(q, t, g), inv_t, q), dx, k);
+    }
+  }
+}
+template <class Lay>
+void LogSoftmaxBackward(D d, const Lay& lay, float temperature, const float* y,
+                        const float* dy, float* dx) {
+  if (temperature == 1.0f) return LogSoftmaxBackwardT<true>(d, lay, temperature, y, dy, dx);
+  LogSoftmaxBackwardT<false>(d, lay, temperature, y, dy, dx);
+}
+
+}  // namespace fast
+
+template <class Lay>
+void RunFastKernel(D d, const detail::SoftmaxCall& call, const Lay& lay, const float* a,
+                   const float* b, float* out) {
+  using detail::SoftmaxKind;
+  const float temperature = call.temperature;
+  if (!call.backward) {
+    switch (call.kind) {
+      case SoftmaxKind::kSoftmax:
+        return fast::SoftmaxForward(d, lay, false, temperature, a, out);
+      case SoftmaxKind::kSoftmin:
+        return fast::SoftmaxForward(d, lay, true, temperature, a, out);
+      case SoftmaxKind::kLogSoftmax:
+        return fast::LogSoftmaxForward(d, lay, temperature, a, out);
+    }
+    return;
+  }
+  switch (call.kind) {
+    // T ≠ 1: the accurate kernel (see fast::SoftmaxBackward).
+    case SoftmaxKind::kSoftmax:
+      if (temperature != 1.0f) return SoftmaxBackward(d, lay, false, temperature, a, b, out);
+      return fast::SoftmaxBackward(d, lay, false, temperature, a, b, out);
+    case SoftmaxKind::kSoftmin:
+      if (temperature != 1.0f) return SoftmaxBackward(d, lay, true, temperature, a, b, out);
+      return fast::SoftmaxBackward(d, lay, true, temperature, a, b, out);
+    case SoftmaxKind::kLogSoftmax:
+      return fast::LogSoftmaxBackward(d, lay, temperature, a, b, out);
+  }
+}
+
+// One line's kernel, fast or accurate as the call says.
+template <class Lay>
+HWY_INLINE void RunLine(D d, const detail::SoftmaxCall& call, const Lay& lay, const float* a,
+                        const float* b, float* out, float* lo) {
+  if (call.fast) return RunFastKernel(d, call, lay, a, b, out);
+  RunKernel(d, call, lay, a, b, out, lo);
+}
+
 // Lines [j0, j1) of the call.
 void Lines(const detail::SoftmaxCall& call, std::size_t j0, std::size_t j1) {
   const D d;
@@ -371,7 +798,7 @@ void Lines(const detail::SoftmaxCall& call, std::size_t j0, std::size_t j1) {
     std::vector<float> lo(size + lanes);
     const Row row{size, size / lanes};
     for (std::size_t j = j0; j < j1; ++j) {
-      RunKernel(d, call, row, call.a + j * size, call.b ? call.b + j * size : nullptr,
+      RunLine(d, call, row, call.a + j * size, call.b ? call.b + j * size : nullptr,
                 call.out + j * size, lo.data());
     }
     return;
@@ -403,7 +830,7 @@ void Lines(const detail::SoftmaxCall& call, std::size_t j0, std::size_t j1) {
         }
       }
     }
-    RunKernel(d, call, Columns{size, lanes}, a.data(), call.b ? b.data() : nullptr, a.data(),
+    RunLine(d, call, Columns{size, lanes}, a.data(), call.b ? b.data() : nullptr, a.data(),
               lo.data());
     for (std::size_t l = 0; l < count; ++l) {
       float* out = call.out + pending[l];
@@ -417,7 +844,7 @@ void Lines(const detail::SoftmaxCall& call, std::size_t j0, std::size_t j1) {
     const std::size_t i = j % inner;
     const std::size_t base = o * size * inner + i;
     if (inner >= lanes && i % lanes == 0 && i + lanes <= inner && j + lanes <= j1) {
-      RunKernel(d, call, Columns{size, inner}, call.a + base, call.b ? call.b + base : nullptr,
+      RunLine(d, call, Columns{size, inner}, call.a + base, call.b ? call.b + base : nullptr,
                 call.out + base, lo.data());
       j += lanes;
       continue;
@@ -450,6 +877,7 @@ bool SoftmaxLines(const detail::SoftmaxCall& call, std::size_t j0, std::size_t j
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "actlab/kernels.hpp"
 #include "kernels/thread_pool.hpp"
 
 namespace actlab::kernels::detail {
@@ -468,6 +896,8 @@ constexpr std::size_t kParallelMin = std::size_t{1} << 15;
 // Lines longer than this along a dimension other than the last would need a large
 // transposed scratch: left to the scalar loops.
 constexpr std::size_t kMaxStridedSize = std::size_t{1} << 16;
+
+bool fast_path() { return precision() == Precision::kFast; }
 
 bool run(const SoftmaxCall& call, std::size_t lines) {
   if (lines == 0 || call.size == 0) return true;  // nothing to compute
@@ -491,13 +921,15 @@ bool run(const SoftmaxCall& call, std::size_t lines) {
 
 bool simd_softmax_forward(SoftmaxKind kind, const DimSplit& split, float temperature,
                           const float* src, float* dst) {
-  const SoftmaxCall call{kind, false, split.size, split.inner, temperature, src, nullptr, dst};
+  const SoftmaxCall call{kind,        false, split.size, split.inner, temperature,
+                         fast_path(), src,   nullptr,    dst};
   return run(call, split.outer * split.inner);
 }
 
 bool simd_softmax_backward(SoftmaxKind kind, const DimSplit& split, float temperature,
                            const float* y, const float* diff_dst, float* diff_src) {
-  const SoftmaxCall call{kind, true, split.size, split.inner, temperature, y, diff_dst, diff_src};
+  const SoftmaxCall call{kind,        true, split.size, split.inner, temperature,
+                         fast_path(), y,    diff_dst,   diff_src};
   return run(call, split.outer * split.inner);
 }
 
