@@ -118,7 +118,7 @@ int run_worker(const std::string& conv, const std::string& fc) {
         optimizer->zero_grad();
         actlab::Tensor logits = model.forward(x, true);
         actlab::nn::LossResult loss = actlab::nn::cross_entropy_loss(logits, y);
-        model.backward(loss.gradient);
+        model.backward_parameters(loss.gradient);
         optimizer->step();
         sink += static_cast<float>(loss.value);
       } else {

@@ -148,8 +148,9 @@ void expect_same_bits(const Tensor& a, const Tensor& b, const std::string& what)
 }
 
 // Sequential::forward fuses Dense/Conv2d with the activation after them and passes tensors
-// on without copies; its outputs and, after backward, every gradient and the input
-// gradient must have the bits of calling each layer's forward() and backward() in turn.
+// on without copies; its outputs and, after backward (or backward_parameters), every
+// gradient and the input gradient must have the bits of calling each layer's forward()
+// and backward() in turn.
 TEST(SequentialForward, FusedAndConsumingPathsGiveTheLayerByLayerBits) {
   const std::vector<std::string> specs = {
       Sequential::seed_cnn_spec("relu", "relu"),
@@ -179,10 +180,19 @@ TEST(SequentialForward, FusedAndConsumingPathsGiveTheLayerByLayerBits) {
       Tensor g = dy;
       for (std::size_t i = plain.size(); i-- > 0;) g = plain.layer(i).backward(g);
       expect_same_bits(dx, g, "input gradient");
-      const std::vector<Parameter> pf = fused.parameters(), pp = plain.parameters();
+      // backward_parameters skips the first layer's input gradient, nothing else.
+      Sequential params_only = Sequential::from_spec(specs[s], 21);
+      params_only.forward(x, true);
+      params_only.zero_grad();
+      params_only.backward_parameters(dy);
+      const std::vector<Parameter> pf = fused.parameters(), pp = plain.parameters(),
+                                   po = params_only.parameters();
       ASSERT_EQ(pf.size(), pp.size());
+      ASSERT_EQ(po.size(), pp.size());
       for (std::size_t k = 0; k < pf.size(); ++k) {
         expect_same_bits(*pf[k].grad, *pp[k].grad, "gradient of parameter " + std::to_string(k));
+        expect_same_bits(*po[k].grad, *pp[k].grad,
+                         "backward_parameters: gradient of parameter " + std::to_string(k));
       }
     }
   }

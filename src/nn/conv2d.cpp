@@ -187,6 +187,35 @@ class Conv2d final : public Layer {
   }
 
   Tensor backward(const Tensor& grad_output) override {
+    parameter_gradients(grad_output);
+    // dcols gets its own buffer: a second backward after the same forward needs cols_.
+    const std::size_t rows = g_.rows(), columns = g_.columns();
+    grad_cols_.resize(rows * columns);
+    gemm(Transpose::kYes, Transpose::kNo, rows, columns, out_, 1.0f, weight_.raw(), rows,
+         product_.data(), columns, 0.0f, grad_cols_.data(), columns);
+    Tensor grad_input({g_.batch, in_, g_.height, g_.width});
+    col2im(grad_cols_.data(), g_, grad_input.raw());
+    return grad_input;
+  }
+
+  void backward_parameters(const Tensor& grad_output) override {
+    parameter_gradients(grad_output);
+  }
+
+  std::vector<Parameter> parameters() override {
+    std::vector<Parameter> list{{"weight", &weight_, &weight_grad_}};
+    if (has_bias_) list.push_back({"bias", &bias_, &bias_grad_});
+    return list;
+  }
+
+  void reset_parameters(Rng& rng) override {
+    const std::size_t area = kernel_ * kernel_;
+    detail::initialise(init_, in_ * area, out_ * area, rng, weight_, has_bias_ ? &bias_ : nullptr);
+  }
+
+ private:
+  // dW += dY · colsᵀ and db += row sums of dY, leaving dY gathered in product_.
+  void parameter_gradients(const Tensor& grad_output) {
     detail::check_backward(spec(), have_forward_, grad_output,
                            Shape{g_.batch, out_, g_.out_height, g_.out_width});
     const std::size_t rows = g_.rows(), columns = g_.columns(), positions = g_.positions();
@@ -206,27 +235,8 @@ class Conv2d final : public Layer {
         bias_grad_[o] += static_cast<float>(row_sum(product_.data() + o * columns, columns));
       }
     }
-    // dcols gets its own buffer: a second backward after the same forward needs cols_.
-    grad_cols_.resize(rows * columns);
-    gemm(Transpose::kYes, Transpose::kNo, rows, columns, out_, 1.0f, weight_.raw(), rows,
-         product_.data(), columns, 0.0f, grad_cols_.data(), columns);
-    Tensor grad_input({g_.batch, in_, g_.height, g_.width});
-    col2im(grad_cols_.data(), g_, grad_input.raw());
-    return grad_input;
   }
 
-  std::vector<Parameter> parameters() override {
-    std::vector<Parameter> list{{"weight", &weight_, &weight_grad_}};
-    if (has_bias_) list.push_back({"bias", &bias_, &bias_grad_});
-    return list;
-  }
-
-  void reset_parameters(Rng& rng) override {
-    const std::size_t area = kernel_ * kernel_;
-    detail::initialise(init_, in_ * area, out_ * area, rng, weight_, has_bias_ ? &bias_ : nullptr);
-  }
-
- private:
   // im2col, the product, then the bias (and `act`, if given) and the scatter from the
   // product's (out, N·P) layout to (N, out, OH, OW). With `act`, kernels::bias_forward runs
   // on the product in place, (out, N·P) being (1, C = out, inner = N·P); either way each

@@ -70,6 +70,20 @@ class Dense final : public Layer {
 
   // dW (out×in) += dyᵀ (out×N) · x (N×in); db += Σ_N dy; dx (N×in) = dy (N×out) · W (out×in).
   Tensor backward(const Tensor& grad_output) override {
+    parameter_gradients(grad_output);
+    const std::size_t n = input_.shape()[0];
+    Tensor grad_input = Tensor::uninitialized(input_.shape());  // beta = 0: overwritten
+    gemm(Transpose::kNo, Transpose::kNo, n, in_, out_, 1.0f, grad_output.raw(), out_,
+         weight_.raw(), in_, 0.0f, grad_input.raw(), in_);
+    return grad_input;
+  }
+
+  void backward_parameters(const Tensor& grad_output) override {
+    parameter_gradients(grad_output);
+  }
+
+ private:
+  void parameter_gradients(const Tensor& grad_output) {
     const std::size_t n = input_.shape().empty() ? 0 : input_.shape()[0];
     detail::check_backward(spec(), have_forward_, grad_output, Shape{n, out_});
     const float* dy = grad_output.raw();
@@ -81,12 +95,9 @@ class Dense final : public Layer {
         for (std::size_t o = 0; o < out_; ++o) db[o] += dy[i * out_ + o];
       }
     }
-    Tensor grad_input = Tensor::uninitialized(input_.shape());  // beta = 0: overwritten
-    gemm(Transpose::kNo, Transpose::kNo, n, in_, out_, 1.0f, dy, out_, weight_.raw(), in_, 0.0f,
-         grad_input.raw(), in_);
-    return grad_input;
   }
 
+ public:
   std::vector<Parameter> parameters() override {
     std::vector<Parameter> list{{"weight", &weight_, &weight_grad_}};
     if (has_bias_) list.push_back({"bias", &bias_, &bias_grad_});

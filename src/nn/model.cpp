@@ -81,6 +81,14 @@ Tensor Sequential::backward(const Tensor& grad_output) {
   return g;
 }
 
+void Sequential::backward_parameters(const Tensor& grad_output) {
+  if (layers_.empty()) return;
+  if (layers_.size() == 1) return layers_[0]->backward_parameters(grad_output);
+  Tensor g = layers_.back()->backward(grad_output);
+  for (std::size_t i = layers_.size() - 1; i-- > 1;) g = layers_[i]->backward(g);
+  layers_[0]->backward_parameters(g);
+}
+
 std::vector<Parameter> Sequential::parameters() {
   std::vector<Parameter> out;
   for (auto& layer : layers_) {

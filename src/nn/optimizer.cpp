@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "actlab/error.hpp"
+#include "kernels/thread_pool.hpp"
 
 namespace actlab::nn {
 namespace {
@@ -115,7 +116,6 @@ class Adam final : public Optimizer {
   void step() override {
     const double beta1 = options_.beta1;
     const double beta2 = options_.beta2;
-    const double weight_decay = options_.weight_decay;
     // step_t += 1
     ++steps_;
     // bias_correction1 = 1 - beta1 ** step;  bias_correction2 = 1 - beta2 ** step
@@ -125,12 +125,42 @@ class Adam final : public Optimizer {
     const double step_size = lr_ / bias_correction1;
     // bias_correction2_sqrt = sqrt(bias_correction2)
     const double bias_correction2_sqrt = std::sqrt(bias_correction2);
-    for (std::size_t i = 0; i < params_.size(); ++i) {
+    // Each element's update depends on that element only, so the tensors are split across
+    // the kernels' pool (thread t takes the same share of every tensor) with the same bits
+    // for any thread count. The seed CNN's 122K parameters took 4 % of a training step on
+    // one thread.
+    auto update = [&](std::size_t t, std::size_t threads) {
+      for (std::size_t i = 0; i < params_.size(); ++i) {
+        const std::size_t size = params_[i].value->size();
+        update_range(i, size * t / threads, size * (t + 1) / threads, step_size,
+                     bias_correction2_sqrt);
+      }
+    };
+    std::size_t total = 0;
+    for (const Parameter& p : params_) total += p.value->size();
+    if (total >= kParallelMin && kernels::detail::pool_threads() > 1) {
+      kernels::detail::run_parallel(update);
+    } else {
+      update(0, 1);
+    }
+  }
+
+ private:
+  // Below this many parameters the step stays on the calling thread (not tuned).
+  static constexpr std::size_t kParallelMin = std::size_t{1} << 14;
+
+  // The update of elements [begin, end) of parameter i.
+  void update_range(std::size_t i, std::size_t begin, std::size_t end, double step_size,
+                    double bias_correction2_sqrt) {
+    const double beta1 = options_.beta1;
+    const double beta2 = options_.beta2;
+    const double weight_decay = options_.weight_decay;
+    {
       float* p = params_[i].value->raw();
       const float* g = params_[i].grad->raw();
       double* m = exp_avg_[i].data();
       double* v = exp_avg_sq_[i].data();
-      for (std::size_t j = 0; j < params_[i].value->size(); ++j) {
+      for (std::size_t j = begin; j < end; ++j) {
         double param = p[j];
         double grad = g[j];
         if (decoupled_) {
@@ -153,7 +183,6 @@ class Adam final : public Optimizer {
     }
   }
 
- private:
   AdamOptions options_;
   bool decoupled_;
   std::vector<std::vector<double>> exp_avg_;     // first moment

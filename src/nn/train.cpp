@@ -180,7 +180,7 @@ TrainResult fit(Sequential& model, Optimizer& optimizer, Batchable train, Batcha
       model.zero_grad();
       const Tensor out = model.forward(batch.inputs, true);
       const LossResult loss = compute_loss(out, batch.targets, options);
-      model.backward(loss.gradient);
+      model.backward_parameters(loss.gradient);
       optimizer.step();
       loss_sum += loss.value * static_cast<double>(batch.indices.size());
       correct += count_correct(out, batch.targets, options.loss);

@@ -37,6 +37,9 @@ class Layer {
   virtual Shape output_shape(const Shape& input) const = 0;
   virtual Tensor forward(const Tensor& input, bool training) = 0;
   virtual Tensor backward(const Tensor& grad_output) = 0;
+  // backward() for a caller that does not need dLoss/dInput (a model's first layer in
+  // training): the same parameter gradients; Dense and Conv2d skip the input gradient.
+  virtual void backward_parameters(const Tensor& grad_output) { backward(grad_output); }
   virtual std::vector<Parameter> parameters() { return {}; }
   // Draws fresh parameters (PyTorch's default initialisation unless the layer says otherwise).
   virtual void reset_parameters(Rng& /*rng*/) {}

@@ -37,8 +37,12 @@ class Sequential {
   Layer& layer(std::size_t i) { return *layers_[i]; }
 
   Tensor forward(const Tensor& input, bool training);
-  // Backpropagates dLoss/dOutput through every layer (gradients accumulate).
+  // Backpropagates dLoss/dOutput through every layer (gradients accumulate); returns
+  // dLoss/dInput.
   Tensor backward(const Tensor& grad_output);
+  // The same parameter gradients without dLoss/dInput, which training never uses: the first
+  // layer skips its input gradient (the seed CNN's conv1: a product and a col2im).
+  void backward_parameters(const Tensor& grad_output);
   std::vector<Parameter> parameters();
   std::size_t parameter_count();
   void zero_grad();
