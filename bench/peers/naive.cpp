@@ -1,7 +1,10 @@
 // The naive column of actlab_peer_bench: what a user writes without a library, a plain `for`
 // loop over the std:: float formula (forward) and the textbook derivative (backward), compiled
 // with the bench's flags (Release: -O3, no -ffast-math, no -march, so the compiler may
-// vectorise only the loops without calls, and std::exp & co. stay scalar libm calls).
+// vectorise only the loops without calls, and std::exp & co. stay scalar libm calls). Note
+// that GCC 12 does not vectorise a select whose untaken side may raise an FP exception
+// (`v >= 0 ? v : a * v`, `g * (r > 0 ? 1 : 0)`) under the default -ftrapping-math: those loops
+// stay scalar with a branch per element, mispredicted half the time on random signs.
 // Backward reads what actlab's backward reads (y for sigmoid, tanh, relu, exponential and the
 // softmax family, x otherwise), with diff_src = diff_dst · f'(·).
 #include <omp.h>
@@ -16,10 +19,14 @@ namespace {
 
 using A = ActivationId;
 
+// Below this many elements the loops stay on one thread, as PyTorch's at::parallel_for does
+// (its GRAIN_SIZE): waking a second OpenMP thread costs more than 32K elements of work.
+constexpr std::size_t kGrain = 32768;
+
 template <class F>
 void map(const float* x, float* y, std::size_t n, int threads, F f) {
   const auto count = static_cast<long>(n);
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && n >= kGrain)
   for (long i = 0; i < count; ++i) y[i] = f(x[i]);
 }
 
@@ -27,7 +34,7 @@ void map(const float* x, float* y, std::size_t n, int threads, F f) {
 template <class F>
 void map_grad(const float* s, const float* g, float* gi, std::size_t n, int threads, F df) {
   const auto count = static_cast<long>(n);
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && n >= kGrain)
   for (long i = 0; i < count; ++i) gi[i] = g[i] * df(s[i]);
 }
 
@@ -42,16 +49,17 @@ Calls elementwise(const Buffers& b, const float* saved, int threads, F f, D df) 
 template <class F, class D>
 Calls rows(const Buffers& b, std::size_t row, int threads, F f, D df) {
   const auto count = static_cast<long>(b.n / row);
+  const bool parallel = threads > 1 && b.n >= kGrain;
   return {[=] {
             const float* x = b.x;
             float* y = b.out;
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+#pragma omp parallel for num_threads(threads) schedule(static) if (parallel)
             for (long r = 0; r < count; ++r) f(x + r * row, y + r * row, row);
           },
           [=] {
             const float *y = b.y, *g = b.g;
             float* gi = b.gi;
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+#pragma omp parallel for num_threads(threads) schedule(static) if (parallel)
             for (long r = 0; r < count; ++r) df(y + r * row, g + r * row, gi + r * row, row);
           }};
 }

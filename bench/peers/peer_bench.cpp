@@ -5,7 +5,8 @@
 // and 16M float32 elements, with 1 and 2 threads, it measures
 //   - actlab (kernels::forward/backward; ACTLAB_NUM_THREADS),
 //   - the naive loop: a plain `for` over the std:: float formula and the textbook derivative,
-//     compiled with the bench's flags, split over the threads by OpenMP (naive.cpp),
+//     compiled with the bench's flags, split over the threads by OpenMP from 32K elements up
+//     (naive.cpp),
 //   - oneDNN 2.6 eltwise_forward/eltwise_backward with the same algorithm and alpha/beta, and
 //     softmax/logsoftmax (OMP_NUM_THREADS, its OpenMP runtime) (onednn_peer.cpp),
 //   - PyTorch (bench/peers/torch_peers.py in a /usr/bin/python3 subprocess of the same run,

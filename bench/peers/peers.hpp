@@ -43,7 +43,8 @@ struct Calls {
 };
 
 // The naive loop: a plain `for` over std:: float formulas (the textbook derivative for
-// backward), split over `threads` with OpenMP's static schedule like memcpy.
+// backward), split over `threads` with OpenMP's static schedule like memcpy from 32K elements
+// up (PyTorch's grain size; one thread below).
 Calls naive_calls(const PeerOp& op, const Buffers& b, int threads);
 
 }  // namespace actlab::peers

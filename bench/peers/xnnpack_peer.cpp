@@ -1,5 +1,6 @@
 #include "xnnpack_peer.hpp"
 
+#include <cstdint>
 #include <limits>
 #include <stdexcept>
 
@@ -54,6 +55,10 @@ Calls XnnpackPeer::calls(const PeerOp& op, const Buffers& b) {
   if (!state_->ok) return {};
   auto p = [&op](const char* name) { return static_cast<float>(op.act.get(name)); };
   constexpr float kInf = std::numeric_limits<float>::infinity();
+  // Workers sleep after each run (as TFLite asks for its last node) instead of spinning: the
+  // same as OMP_WAIT_POLICY=passive for the OpenMP peers. Spinning workers on the 2 shared
+  // cores made 2-thread runs at 256K 20-40x slower than 1 thread.
+  constexpr std::uint32_t kFlags = XNN_FLAG_YIELD_WORKERS;
   // Elementwise operators see n rows of one channel (contiguous: XNNPACK runs them as one
   // flat range in 4 KB tiles); softmax sees n/row rows of `row` channels.
   const std::size_t channels = op.row ? op.row : 1;
@@ -63,13 +68,13 @@ Calls XnnpackPeer::calls(const PeerOp& op, const Buffers& b) {
   Setup setup = nullptr;
   switch (op.act.id()) {
     case A::kSigmoid:
-      check(xnn_create_sigmoid_nc_f32(1, 1, 1, 0, &raw), "create sigmoid");
+      check(xnn_create_sigmoid_nc_f32(1, 1, 1, kFlags, &raw), "create sigmoid");
       setup = xnn_setup_sigmoid_nc_f32;
       break;
     case A::kElu:
     case A::kCelu:  // celu(1) is elu(1)
       if (op.act.id() == A::kCelu && p("alpha") != 1) return {};
-      check(xnn_create_elu_nc_f32(1, 1, 1, p("alpha"), 0, &raw), "create elu");
+      check(xnn_create_elu_nc_f32(1, 1, 1, p("alpha"), kFlags, &raw), "create elu");
       setup = xnn_setup_elu_nc_f32;
       break;
     case A::kLeakyRelu:
@@ -78,12 +83,12 @@ Calls XnnpackPeer::calls(const PeerOp& op, const Buffers& b) {
       const float slope = op.act.id() == A::kLeakyRelu ? p("negative_slope")
                           : op.act.id() == A::kPrelu   ? p("slope")
                                                        : (p("lower") + p("upper")) / 2;
-      check(xnn_create_leaky_relu_nc_f32(1, 1, 1, slope, 0, &raw), "create leaky_relu");
+      check(xnn_create_leaky_relu_nc_f32(1, 1, 1, slope, kFlags, &raw), "create leaky_relu");
       setup = xnn_setup_leaky_relu_nc_f32;
       break;
     }
     case A::kHardswish:
-      check(xnn_create_hardswish_nc_f32(1, 1, 1, 0, &raw), "create hardswish");
+      check(xnn_create_hardswish_nc_f32(1, 1, 1, kFlags, &raw), "create hardswish");
       setup = xnn_setup_hardswish_nc_f32;
       break;
     case A::kRelu:
@@ -94,13 +99,13 @@ Calls XnnpackPeer::calls(const PeerOp& op, const Buffers& b) {
       if (op.act.id() == A::kRelu6) hi = 6;
       if (op.act.id() == A::kHardTanh) lo = p("min_val"), hi = p("max_val");
       if (op.act.id() == A::kThreshold && (p("threshold") != 0 || p("value") != 0)) return {};
-      check(xnn_create_clamp_nc_f32(1, 1, 1, lo, hi, 0, &raw), "create clamp");
+      check(xnn_create_clamp_nc_f32(1, 1, 1, lo, hi, kFlags, &raw), "create clamp");
       setup = xnn_setup_clamp_nc_f32;
       break;
     }
     case A::kSoftmax:
       if (!op.row) return {};
-      check(xnn_create_softmax_nc_f32(channels, channels, channels, 0, &raw), "create softmax");
+      check(xnn_create_softmax_nc_f32(channels, channels, channels, kFlags, &raw), "create softmax");
       setup = xnn_setup_softmax_nc_f32;
       break;
     default:
