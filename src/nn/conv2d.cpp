@@ -179,11 +179,15 @@ class Conv2d final : public Layer {
   }
 
   Tensor forward(const Tensor& input, bool /*training*/) override {
-    return compute(input, nullptr);
+    return compute(input, nullptr, true);
   }
 
-  Tensor forward_fused(const Tensor& input, const Activation& act, bool /*training*/) override {
-    return compute(input, &act);
+  Tensor forward_consuming(Tensor&& input, bool training) override {
+    return compute(input, nullptr, training);
+  }
+
+  Tensor forward_fused(const Tensor& input, const Activation& act, bool training) override {
+    return compute(input, &act, training);
   }
 
   Tensor backward(const Tensor& grad_output) override {
@@ -241,8 +245,11 @@ class Conv2d final : public Layer {
   // product's (out, N·P) layout to (N, out, OH, OW). With `act`, kernels::bias_forward runs
   // on the product in place, (out, N·P) being (1, C = out, inner = N·P); either way each
   // output is fl(product + bias) before f sees it, the bits of the unfused layers.
-  Tensor compute(const Tensor& input, const Activation* act) {
+  Tensor compute(const Tensor& input, const Activation* act, bool keep_for_backward) {
     g_ = geometry(input.shape());
+    if (!keep_for_backward && g_.positions() >= kPerImageMinPositions) {
+      return compute_per_image(input, act);
+    }
     const std::size_t rows = g_.rows(), columns = g_.columns(), positions = g_.positions();
     cols_.resize(rows * columns);
     im2col(input.raw(), g_, cols_.data());
@@ -281,6 +288,56 @@ class Conv2d final : public Layer {
       scatter(0, out_);
     }
     have_forward_ = true;
+    return output;
+  }
+
+  // Evaluation, for planes of at least this many outputs (the seed CNN's conv1 and conv2:
+  // 784 and 144; conv3's 16 would fill half of the 32-column register tile at best).
+  static constexpr std::size_t kPerImageMinPositions = 64;
+
+  // Evaluation one image at a time, the images split across the pool: im2col into a
+  // per-thread buffer of K × P floats (166 KiB for conv2, in L2), the product written
+  // straight into the image's (out, OH·OW) block of the output (no scatter), then the
+  // bias and `act` per channel while it is in cache. Nothing is kept for backward, and
+  // no buffer grows with the batch. Same bits as compute() with keep_for_backward.
+  Tensor compute_per_image(const Tensor& input, const Activation* act) {
+    const std::size_t rows = g_.rows(), positions = g_.positions();
+    Geometry one = g_;
+    one.batch = 1;
+    Tensor output = Tensor::uninitialized({g_.batch, out_, g_.out_height, g_.out_width});
+    const float* x = input.raw();
+    float* y = output.raw();
+    const std::size_t image_in = in_ * g_.height * g_.width, image_out = out_ * positions;
+    auto images = [&](std::size_t begin, std::size_t end) {
+      thread_local std::vector<float> cols;
+      cols.resize(rows * positions);
+      for (std::size_t n = begin; n < end; ++n) {
+        im2col(x + n * image_in, one, cols.data());
+        float* yn = y + n * image_out;
+        detail::gemm_serial(Transpose::kNo, Transpose::kNo, out_, positions, rows, 1.0f,
+                            weight_.raw(), rows, cols.data(), positions, 0.0f, yn, positions);
+        for (std::size_t o = 0; o < out_; ++o) {
+          // One channel (≤ a few K floats) per call: below every threading threshold.
+          const std::span<float> plane(yn + o * positions, positions);
+          if (act != nullptr && has_bias_) {
+            kernels::bias_forward(*act, bias_.data().subspan(o, 1), positions, plane, plane);
+          } else if (act != nullptr) {
+            kernels::forward(*act, plane, plane);
+          } else if (has_bias_) {
+            const float b = bias_[o];
+            for (float& v : plane) v += b;
+          }
+        }
+      }
+    };
+    if (g_.batch > 1 && kernels::detail::pool_threads() > 1) {
+      kernels::detail::run_parallel([&](std::size_t t, std::size_t count) {
+        images(g_.batch * t / count, g_.batch * (t + 1) / count);
+      });
+    } else {
+      images(0, g_.batch);
+    }
+    have_forward_ = false;  // backward needs a forward that kept cols
     return output;
   }
 

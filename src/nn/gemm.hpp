@@ -14,5 +14,10 @@ enum class Transpose { kNo, kYes };
 void gemm(Transpose trans_a, Transpose trans_b, std::size_t m, std::size_t n, std::size_t k,
           float alpha, const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta,
           float* c, std::size_t ldc);
+// The same on the calling thread only (for callers that split the work themselves); each
+// element of C has the bits gemm() gives it.
+void gemm_serial(Transpose trans_a, Transpose trans_b, std::size_t m, std::size_t n,
+                 std::size_t k, float alpha, const float* a, std::size_t lda, const float* b,
+                 std::size_t ldb, float beta, float* c, std::size_t ldc);
 
 }  // namespace actlab::nn::detail

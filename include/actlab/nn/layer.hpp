@@ -55,7 +55,8 @@ class Layer {
   // false the layer may keep nothing for backward (backward then needs a new forward).
   virtual Tensor forward_consuming(Tensor&& input, bool training);
   // forward() followed by the elementwise activation `act` on the result. Dense and
-  // Conv2d apply it in the pass that adds their bias (kernels::bias_forward).
+  // Conv2d apply it in the pass that adds their bias (kernels::bias_forward). As with
+  // forward_consuming, training = false may keep nothing for backward.
   virtual Tensor forward_fused(const Tensor& input, const Activation& act, bool training);
   // For an Activation layer: the activation Sequential may apply in its predecessor's
   // forward_fused, or nullptr where it cannot (learned or random slopes, along-dim
