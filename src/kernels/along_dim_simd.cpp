@@ -101,6 +101,7 @@ struct Columns {
     return {hi, vm::SumError(s, c, hi)};
   }
   V ZeroPadding(D, std::size_t, V v) const { return v; }
+  V Pad(D, std::size_t, V v, float) const { return v; }
   // The per-lane double sums lo (lanes 0..n/2) and hi (the rest) as the float pair hi + lo.
   vm::Pair<D> DoublePair(D d, VD lo, VD hi) const {
     const hn::Half<D> dh;
@@ -128,20 +129,18 @@ struct Row {
   std::size_t size;
   std::size_t full;  // whole vectors
   std::size_t vectors() const { return full + (size > full * hn::Lanes(D()) ? 1 : 0); }
+  // The tail by masked loads and stores (no call in the loops: a memcpy there made the
+  // compiler spill every vector around it).
   V Load(D d, const float* p, std::size_t k, float pad) const {
     const std::size_t lanes = hn::Lanes(d);
-    if (k < full) return hn::LoadU(d, p + k * lanes);
-    HWY_ALIGN float buf[kMaxLanes];
-    std::fill(buf, buf + lanes, pad);
-    std::memcpy(buf, p + k * lanes, (size - k * lanes) * sizeof(float));
-    return hn::Load(d, buf);
+    if (HWY_LIKELY(k < full)) return hn::LoadU(d, p + k * lanes);
+    const M m = hn::FirstN(d, size - k * lanes);
+    return hn::IfThenElse(m, hn::MaskedLoad(m, d, p + k * lanes), hn::Set(d, pad));
   }
   void Store(D d, V v, float* p, std::size_t k) const {
     const std::size_t lanes = hn::Lanes(d);
-    if (k < full) return hn::StoreU(v, d, p + k * lanes);
-    HWY_ALIGN float buf[kMaxLanes];
-    hn::Store(v, d, buf);
-    std::memcpy(p + k * lanes, buf, (size - k * lanes) * sizeof(float));
+    if (HWY_LIKELY(k < full)) return hn::StoreU(v, d, p + k * lanes);
+    hn::BlendedStore(v, hn::FirstN(d, size - k * lanes), d, p + k * lanes);
   }
   V MaxAll(D d, V m) const { return hn::MaxOfLanes(d, m); }
   V MinAll(D d, V m) const { return hn::MinOfLanes(d, m); }
@@ -173,6 +172,11 @@ struct Row {
   // v with the lanes past the line's end (in its last vector) set to 0.
   V ZeroPadding(D d, std::size_t k, V v) const {
     return k < full ? v : hn::IfThenElseZero(hn::FirstN(d, size - k * hn::Lanes(d)), v);
+  }
+  // v with the lanes past the line's end set to `value`.
+  V Pad(D d, std::size_t k, V v, float value) const {
+    return k < full ? v
+                    : hn::IfThenElse(hn::FirstN(d, size - k * hn::Lanes(d)), v, hn::Set(d, value));
   }
   // Σ over the lanes of s − 1 + c (s − 1 exact: 1 ≤ s < 2^24) as hi + lo.
   vm::Pair<D> SumOffsetPair(D d, V s, V c) const {
@@ -606,6 +610,8 @@ struct DoubleSum {
 // T = 1 but 2.6 at T = 0.3 (bound 2.5): RunFastKernel runs this for T = 1 only. Both sums
 // in double (a float sum of 24 products was 3 ULP off on short rows). A y whose sum is
 // outside [1/2, 2] (not a softmax output) is taken as is.
+constexpr float kTinyY = 8.67361737988403547e-19f;  // 2^-60
+
 struct BackwardLine {
   V b;
   V c;
@@ -624,36 +630,76 @@ HWY_INLINE BackwardLine BackwardLineOf(D d, vm::Pair<D> sum, V total, float temp
   return {hn::Div(total, s), c, hn::Mul(hn::NegMulAdd(c, w_lo, hn::NegMulAdd(c, w, one)), c)};
 }
 
-// One vector of dx from y, dy and their lines' constants. A vector holding a y below 2^-60
-// (rare; a denormal a would lose bits that |dy − b| then scales up) is computed with those y
-// scaled by 2^64 and the result scaled back.
-HWY_INLINE V SoftmaxGrad(D d, const BackwardLine& line, bool negate, V yk, V dyk) {
+// One vector of dx from y, dy and their lines' constants. With kCheckTiny, a vector holding
+// a y below 2^-60 (rare; a denormal a would lose bits that |dy − b| then scales up) is
+// computed with those y scaled by 2^64 and the result scaled back; lines whose every |y| is
+// above that skip the check.
+template <bool kNegate, bool kCheckTiny>
+HWY_INLINE V SoftmaxGrad(D d, V b, V c, V c_lo, V yk, V dyk) {
   const auto grad = [&](V yv) {
-    const V a = hn::MulAdd(yv, line.c, hn::Mul(yv, line.c_lo));
+    const V a = hn::MulAdd(yv, c, hn::Mul(yv, c_lo));
     const V m = hn::Mul(a, dyk);
-    return negate ? hn::MulSub(a, line.b, m) : hn::NegMulAdd(a, line.b, m);
+    return kNegate ? hn::MulSub(a, b, m) : hn::NegMulAdd(a, b, m);
   };
-  const auto small = hn::Lt(hn::Abs(yk), hn::Set(d, 8.67361737988403547e-19f));  // 2^-60
+  if constexpr (!kCheckTiny) return grad(yk);
+  const auto small = hn::Lt(hn::Abs(yk), hn::Set(d, kTinyY));
   if (HWY_LIKELY(hn::AllFalse(d, small))) return grad(yk);
   const V g = grad(hn::IfThenElse(small, hn::Mul(yk, hn::Set(d, 18446744073709551616.0f)), yk));
   return hn::IfThenElse(small, hn::Mul(g, hn::Set(d, 5.42101086242752217e-20f)), g);
 }
 
+template <bool kNegate, bool kCheckTiny, class Lay>
+HWY_INLINE void GradPass(D d, const Lay& lay, const BackwardLine& line, const float* y,
+                         const float* dy, float* dx) {
+  const V b = line.b;
+  const V c = line.c;
+  const V c_lo = line.c_lo;
+  for (std::size_t k = 0; k < lay.vectors(); ++k) {
+    lay.Store(d,
+              SoftmaxGrad<kNegate, kCheckTiny>(d, b, c, c_lo, lay.Load(d, y, k, 0.0f),
+                                               lay.Load(d, dy, k, 0.0f)),
+              dx, k);
+  }
+}
+
 template <class Lay>
 void SoftmaxBackward(D d, const Lay& lay, bool negate, float temperature, const float* y,
                      const float* dy, float* dx) {
-  DoubleSum dot, sum_y;
-  for (std::size_t k = 0; k < lay.vectors(); ++k) {
-    const V yk = lay.Load(d, y, k, 0.0f);
-    dot.AddProduct(lay.Load(d, dy, k, 0.0f), yk);
-    sum_y.Add(yk);
+  // Two sets of double accumulators: the adds' latency, not their count, bounded this loop.
+  DoubleSum dot0, dot1, sum0, sum1;
+  V y_min = hn::Set(d, kInf);
+  const std::size_t n = lay.vectors();
+  std::size_t k = 0;
+  for (; k + 2 <= n; k += 2) {
+    const V y0 = lay.Load(d, y, k, 0.0f);
+    const V y1 = lay.Load(d, y, k + 1, 0.0f);
+    dot0.AddProduct(lay.Load(d, dy, k, 0.0f), y0);
+    dot1.AddProduct(lay.Load(d, dy, k + 1, 0.0f), y1);
+    sum0.Add(y0);
+    sum1.Add(y1);
+    y_min = hn::Min(y_min, hn::Min(hn::Abs(lay.Pad(d, k, y0, 1.0f)),
+                                   hn::Abs(lay.Pad(d, k + 1, y1, 1.0f))));
   }
-  const BackwardLine line = BackwardLineOf(d, lay.DoublePair(d, sum_y.lo, sum_y.hi),
-                                           lay.DoublePair(d, dot.lo, dot.hi).hi, temperature);
-  for (std::size_t k = 0; k < lay.vectors(); ++k) {
-    lay.Store(d, SoftmaxGrad(d, line, negate, lay.Load(d, y, k, 0.0f), lay.Load(d, dy, k, 0.0f)),
-              dx, k);
+  if (k < n) {
+    const V y0 = lay.Load(d, y, k, 0.0f);
+    dot0.AddProduct(lay.Load(d, dy, k, 0.0f), y0);
+    sum0.Add(y0);
+    y_min = hn::Min(y_min, hn::Abs(lay.Pad(d, k, y0, 1.0f)));
   }
+  dot0.lo = hn::Add(dot0.lo, dot1.lo);
+  dot0.hi = hn::Add(dot0.hi, dot1.hi);
+  sum0.lo = hn::Add(sum0.lo, sum1.lo);
+  sum0.hi = hn::Add(sum0.hi, sum1.hi);
+  const BackwardLine line = BackwardLineOf(d, lay.DoublePair(d, sum0.lo, sum0.hi),
+                                           lay.DoublePair(d, dot0.lo, dot0.hi).hi, temperature);
+  // NaN y: the comparison is false, so such lines take the checked loop (their dx is NaN).
+  const bool no_tiny = hn::AllTrue(d, hn::Ge(y_min, hn::Set(d, kTinyY)));
+  if (negate) {
+    if (no_tiny) return GradPass<true, false>(d, lay, line, y, dy, dx);
+    return GradPass<true, true>(d, lay, line, y, dy, dx);
+  }
+  if (no_tiny) return GradPass<false, false>(d, lay, line, y, dy, dx);
+  GradPass<false, true>(d, lay, line, y, dy, dx);
 }
 
 // Σ e^((x_k − m)/T) over the entries below the maximum (s − 1 + c over the lanes) and the
@@ -926,10 +972,13 @@ HWY_INLINE void ShortSoftmaxBackward(D d, const Block& blk, bool negate, float t
                                            col.DoublePair(d, dot.lo, dot.hi).hi, temperature);
   for (std::size_t v = 0; v < blk.size; ++v) {
     const auto rows = blk.RowsOf(d, v);
-    const BackwardLine here{hn::TableLookupLanes(line.b, rows), hn::TableLookupLanes(line.c, rows),
-                            hn::TableLookupLanes(line.c_lo, rows)};
-    hn::StoreU(SoftmaxGrad(d, here, negate, hn::LoadU(d, y + v * lanes),
-                           hn::LoadU(d, dy + v * lanes)),
+    const V b = hn::TableLookupLanes(line.b, rows);
+    const V c = hn::TableLookupLanes(line.c, rows);
+    const V c_lo = hn::TableLookupLanes(line.c_lo, rows);
+    const V yk = hn::LoadU(d, y + v * lanes);
+    const V dyk = hn::LoadU(d, dy + v * lanes);
+    hn::StoreU(negate ? SoftmaxGrad<true, true>(d, b, c, c_lo, yk, dyk)
+                      : SoftmaxGrad<false, true>(d, b, c, c_lo, yk, dyk),
                d, dx + v * lanes);
   }
 }
