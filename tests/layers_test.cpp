@@ -192,6 +192,8 @@ const std::vector<ConvCase> kConvCases = {
     {2, 3, 3, 1, 0, 2, 5, 6}, {2, 3, 3, 1, 1, 2, 5, 4},        {1, 2, 3, 1, 2, 1, 4, 5},
     {2, 2, 3, 2, 0, 2, 7, 6}, {3, 2, 3, 2, 1, 1, 6, 5},        {2, 3, 2, 2, 2, 2, 5, 3},
     {2, 2, 1, 1, 0, 1, 3, 4}, {2, 3, 3, 1, 1, 1, 4, 3, false},
+    // ≥ 64 outputs per plane: Conv2d's one-image-at-a-time path
+    {2, 3, 3, 1, 1, 3, 9, 8}, {2, 2, 3, 2, 1, 2, 17, 15, false},
 };
 
 TEST(Conv2d, GradientsForStridesPaddingsAndNonSquareInputs) {

@@ -76,9 +76,10 @@ double row_sum(const float* row, std::size_t n) {
          ((partial[4] + partial[5]) + (partial[6] + partial[7])) + tail;
 }
 
-// cols[(c·k + ki)·k + kj][n·P + oh·OW + ow] = x[n, c, oh·s − p + ki, ow·s − p + kj] (0 outside).
-void im2col(const float* x, const Geometry& g, float* cols) {
-  const std::size_t ld = g.columns(), k = g.kernel, ow_count = g.out_width;
+// cols[(c·k + ki)·k + kj][n·P + oh·OW + ow] = x[n, c, oh·s − p + ki, ow·s − p + kj] (0 outside),
+// rows `ld` floats apart (ld ≥ N·P).
+void im2col(const float* x, const Geometry& g, float* cols, std::size_t ld) {
+  const std::size_t k = g.kernel, ow_count = g.out_width;
   for (std::size_t c = 0; c < g.channels; ++c) {
     for (std::size_t ki = 0; ki < k; ++ki) {
       const Range rows = inside(ki, g.height, g.out_height, g);
@@ -224,6 +225,7 @@ class Conv2d final : public Layer {
                            Shape{g_.batch, out_, g_.out_height, g_.out_width});
     const std::size_t rows = g_.rows(), columns = g_.columns(), positions = g_.positions();
     // dY (out × N·P): the batch gathered next to each other per output channel.
+    product_.resize(out_ * columns);
     const float* dy = grad_output.raw();
     for (std::size_t n = 0; n < g_.batch; ++n) {
       for (std::size_t o = 0; o < out_; ++o) {
@@ -247,12 +249,12 @@ class Conv2d final : public Layer {
   // output is fl(product + bias) before f sees it, the bits of the unfused layers.
   Tensor compute(const Tensor& input, const Activation* act, bool keep_for_backward) {
     g_ = geometry(input.shape());
-    if (!keep_for_backward && g_.positions() >= kPerImageMinPositions) {
-      return compute_per_image(input, act);
+    if (g_.positions() >= kPerImageMinPositions) {
+      return compute_per_image(input, act, keep_for_backward);
     }
     const std::size_t rows = g_.rows(), columns = g_.columns(), positions = g_.positions();
     cols_.resize(rows * columns);
-    im2col(input.raw(), g_, cols_.data());
+    im2col(input.raw(), g_, cols_.data(), columns);
     product_.resize(out_ * columns);
     gemm(Transpose::kNo, Transpose::kNo, out_, columns, rows, 1.0f, weight_.raw(), rows,
          cols_.data(), columns, 0.0f, product_.data(), columns);
@@ -291,17 +293,20 @@ class Conv2d final : public Layer {
     return output;
   }
 
-  // Evaluation, for planes of at least this many outputs (the seed CNN's conv1 and conv2:
-  // 784 and 144; conv3's 16 would fill half of the 32-column register tile at best).
+  // Planes of at least this many outputs go one image at a time (the seed CNN's conv1 and
+  // conv2: 784 and 144; conv3's 16 would fill half of the 32-column register tile at best).
   static constexpr std::size_t kPerImageMinPositions = 64;
 
-  // Evaluation one image at a time, the images split across the pool: im2col into a
-  // per-thread buffer of K × P floats (166 KiB for conv2, in L2), the product written
-  // straight into the image's (out, OH·OW) block of the output (no scatter), then the
-  // bias and `act` per channel while it is in cache. Nothing is kept for backward, and
-  // no buffer grows with the batch. Same bits as compute() with keep_for_backward.
-  Tensor compute_per_image(const Tensor& input, const Activation* act) {
-    const std::size_t rows = g_.rows(), positions = g_.positions();
+  // One image at a time, the images split across the pool: im2col of the image, the
+  // product written straight into the image's (out, OH·OW) block of the output (no
+  // product buffer, no scatter), then the bias and `act` per channel while it is in cache.
+  // For backward (keep_for_backward) each image's columns go to their place in cols_, the
+  // whole batch's (K × N·P) matrix; otherwise to a per-thread K × P buffer (166 KiB for
+  // conv2, in L2) and nothing grows with the batch. Each output has the bits of the whole-
+  // batch product (one dot product over K either way).
+  Tensor compute_per_image(const Tensor& input, const Activation* act, bool keep_for_backward) {
+    const std::size_t rows = g_.rows(), positions = g_.positions(), columns = g_.columns();
+    if (keep_for_backward) cols_.resize(rows * columns);
     Geometry one = g_;
     one.batch = 1;
     Tensor output = Tensor::uninitialized({g_.batch, out_, g_.out_height, g_.out_width});
@@ -309,13 +314,15 @@ class Conv2d final : public Layer {
     float* y = output.raw();
     const std::size_t image_in = in_ * g_.height * g_.width, image_out = out_ * positions;
     auto images = [&](std::size_t begin, std::size_t end) {
-      thread_local std::vector<float> cols;
-      cols.resize(rows * positions);
+      thread_local std::vector<float> scratch;
+      if (!keep_for_backward) scratch.resize(rows * positions);
+      const std::size_t ld = keep_for_backward ? columns : positions;
       for (std::size_t n = begin; n < end; ++n) {
-        im2col(x + n * image_in, one, cols.data());
+        float* cols = keep_for_backward ? cols_.data() + n * positions : scratch.data();
+        im2col(x + n * image_in, one, cols, ld);
         float* yn = y + n * image_out;
         detail::gemm_serial(Transpose::kNo, Transpose::kNo, out_, positions, rows, 1.0f,
-                            weight_.raw(), rows, cols.data(), positions, 0.0f, yn, positions);
+                            weight_.raw(), rows, cols, ld, 0.0f, yn, positions);
         for (std::size_t o = 0; o < out_; ++o) {
           // One channel (≤ a few K floats) per call: below every threading threshold.
           const std::span<float> plane(yn + o * positions, positions);
@@ -337,7 +344,7 @@ class Conv2d final : public Layer {
     } else {
       images(0, g_.batch);
     }
-    have_forward_ = false;  // backward needs a forward that kept cols
+    have_forward_ = keep_for_backward;
     return output;
   }
 
