@@ -882,15 +882,14 @@ HWY_INLINE void Transpose(D d, V* r) {
 HWY_INLINE void LoadColumns(D d, std::size_t size, const float* p, V* cols) {
   const std::size_t lanes = hn::Lanes(d);
   const float* end = p + lanes * size;
-  for (std::size_t c0 = 0; c0 < size; c0 += lanes) {
+  for (std::size_t c0 = 0; c0 < size; c0 += lanes) {  // cols holds c0 + lanes entries
     const std::size_t count = std::min(lanes, size - c0);
-    V r[kMaxLanes];
+    V* r = cols + c0;
     for (std::size_t row = 0; row < lanes; ++row) {
       const float* q = p + row * size + c0;
       r[row] = q + lanes <= end ? hn::LoadU(d, q) : hn::MaskedLoad(hn::FirstN(d, count), d, q);
     }
     Transpose(d, r);
-    for (std::size_t k = 0; k < count; ++k) cols[c0 + k] = r[k];
   }
 }
 
