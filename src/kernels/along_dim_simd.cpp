@@ -964,10 +964,13 @@ HWY_INLINE void ShortSoftmaxBackward(D d, const Block& blk, bool negate, float t
   V dys[kRowMinVectors * kMaxLanes];
   LoadColumns(d, blk.size, y, ys);
   LoadColumns(d, blk.size, dy, dys);
+  V y_min = hn::Set(d, kInf);
   for (std::size_t k = 0; k < blk.size; ++k) {
     dot.AddProduct(dys[k], ys[k]);
     sum_y.Add(ys[k]);
+    y_min = hn::Min(y_min, hn::Abs(ys[k]));
   }
+  const bool no_tiny = hn::AllTrue(d, hn::Ge(y_min, hn::Set(d, kTinyY)));
   const Columns col{blk.size, lanes};
   const BackwardLine line = BackwardLineOf(d, col.DoublePair(d, sum_y.lo, sum_y.hi),
                                            col.DoublePair(d, dot.lo, dot.hi).hi, temperature);
@@ -978,9 +981,11 @@ HWY_INLINE void ShortSoftmaxBackward(D d, const Block& blk, bool negate, float t
     const V c_lo = hn::TableLookupLanes(line.c_lo, rows);
     const V yk = hn::LoadU(d, y + v * lanes);
     const V dyk = hn::LoadU(d, dy + v * lanes);
-    hn::StoreU(negate ? SoftmaxGrad<true, true>(d, b, c, c_lo, yk, dyk)
-                      : SoftmaxGrad<false, true>(d, b, c, c_lo, yk, dyk),
-               d, dx + v * lanes);
+    const V g = no_tiny ? (negate ? SoftmaxGrad<true, false>(d, b, c, c_lo, yk, dyk)
+                                  : SoftmaxGrad<false, false>(d, b, c, c_lo, yk, dyk))
+                        : (negate ? SoftmaxGrad<true, true>(d, b, c, c_lo, yk, dyk)
+                                  : SoftmaxGrad<false, true>(d, b, c, c_lo, yk, dyk));
+    hn::StoreU(g, d, dx + v * lanes);
   }
 }
 
