@@ -515,6 +515,36 @@ int parent(const char* self, const Options& o, const std::string& command) {
       }
     }
   }
+  // Summary: the geometric mean of each ratio over the rows where both have a figure.
+  std::printf("\nGeometric mean of actlab/X over the rows (fwd and bwd) where X has the "
+              "function, and their count:\n\n| size | thr |");
+  for (int i = 1; i < kImplCount; ++i) std::printf(" actlab/%s |", kImplTitles[i]);
+  std::printf("\n|---|---|");
+  for (int i = 1; i < kImplCount; ++i) std::printf("---:|");
+  std::printf("\n");
+  for (std::size_t s : o.sizes) {
+    for (int t : o.threads) {
+      std::printf("| %s | %d |", size_label(s).c_str(), t);
+      for (int i = 1; i < kImplCount; ++i) {
+        double log_sum = 0;
+        int count = 0;
+        for (const auto& [key, m] : gelems) {
+          if (key.size != s || key.threads != t) continue;
+          auto act = m.find(kImplNames[kActlab]), peer = m.find(kImplNames[i]);
+          if (act == m.end() || peer == m.end() || !(act->second > 0 && peer->second > 0))
+            continue;
+          log_sum += std::log(act->second / peer->second);
+          ++count;
+        }
+        if (count == 0) {
+          std::printf(" – |");
+        } else {
+          std::printf(" %.2f (%d) |", std::exp(log_sum / count), count);
+        }
+      }
+      std::printf("\n");
+    }
+  }
   std::printf("\nmemcpy GB/s:");
   for (auto& [k, v] : copy_gbs)
     std::printf(" %s × %d thr %.1f;", size_label(k.first).c_str(), k.second, v);
