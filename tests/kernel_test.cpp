@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -21,6 +22,7 @@
 #include "actlab/kernels.hpp"
 #include "actlab/reference.hpp"
 #include "actlab/shape.hpp"
+#include "actlab/simd_target.hpp"
 #include "support/test_support.hpp"
 
 namespace actlab {
@@ -151,8 +153,10 @@ TEST(KernelAccuracy, EveryElementwiseSettingWithinTableBoundOverDenseSweep) {
   }
 
   std::printf(
-      "\nMax error in ULP over %zu points (dense_sweep), float kernels vs double reference\n",
-      xs.size());
+      "\nMax error in ULP over %zu points (dense_sweep), float kernels vs double reference\n"
+      "(precision %s, SIMD target %s)\n",
+      xs.size(), kernels::precision() == kernels::Precision::kFast ? "fast" : "accurate",
+      simd_target().c_str());
   std::printf("(backward: diff_dst = 1, i.e. f'; random: diff_dst ~ U(-1, 1), bound 2*b+0.5)\n");
   std::printf("%-34s %8s %5s %8s %5s %5s %8s   worst x: forward / backward\n", "setting", "forward",
               "bound", "backward", "bound", "floor", "random");
@@ -163,6 +167,99 @@ TEST(KernelAccuracy, EveryElementwiseSettingWithinTableBoundOverDenseSweep) {
                 static_cast<double>(r.backward.x));
   }
   std::fflush(stdout);
+}
+
+// ---------------------------------------------------------------- precision tiers
+
+// Sets the process-wide precision for a scope, then restores the previous one.
+class PrecisionScope {
+ public:
+  explicit PrecisionScope(kernels::Precision p) : saved_(kernels::precision()) {
+    kernels::set_precision(p);
+  }
+  ~PrecisionScope() { kernels::set_precision(saved_); }
+  PrecisionScope(const PrecisionScope&) = delete;
+  PrecisionScope& operator=(const PrecisionScope&) = delete;
+
+ private:
+  kernels::Precision saved_;
+};
+
+// The fast tier exists on the FMA targets (AVX2, AVX-512); elsewhere both tiers run the
+// same loops.
+bool has_fast_tier() { return simd_target().rfind("AVX", 0) == 0; }
+
+// One row's forward and derivative (diff_dst = 1, from the input) over the sweep, in one
+// tier.
+struct TierRun {
+  std::vector<float> y;
+  std::vector<float> d;
+};
+TierRun run_tier(const Activation& act, kernels::Precision p, const std::vector<float>& xs) {
+  const PrecisionScope scope(p);
+  TierRun r{std::vector<float>(xs.size()), std::vector<float>(xs.size())};
+  const std::vector<float> ones(xs.size(), 1.0f);
+  kernels::forward(act, xs, r.y);
+  kernels::backward(act, xs, ones, r.d);
+  return r;
+}
+
+std::size_t differing_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) n += same_bits(a[i], b[i]) ? 0 : 1;
+  return n;
+}
+
+TEST(KernelPrecision, SetPrecisionSwitchesTheBitsAndBothTiersHoldTheBounds) {
+  const std::vector<float> xs = test::dense_sweep();
+  for (ActivationId id : {ActivationId::kSilu, ActivationId::kElu}) {
+    const Activation act(id);
+    SCOPED_TRACE(act.to_string());
+    const TierRun fast = run_tier(act, kernels::Precision::kFast, xs);
+    const TierRun accurate = run_tier(act, kernels::Precision::kAccurate, xs);
+    const UlpBound bound = act.info().ulp;
+    for (const TierRun* run : {&fast, &accurate}) {
+      Worst forward, derivative;
+      for (std::size_t i = 0; i < xs.size(); ++i) {
+        const double ref_y = reference::forward(act, xs[i]);
+        const double ref_d = reference::derivative(act, xs[i]);
+        forward.update(ulp_error(run->y[i], ref_y), xs[i], run->y[i], ref_y);
+        derivative.update(ulp_error(run->d[i], ref_d, bound.backward_floor), xs[i], run->d[i],
+                          ref_d);
+      }
+      const char* tier = run == &fast ? "fast" : "accurate";
+      EXPECT_LE(forward.ulp, bound.forward + kSlack) << tier << ": " << forward.describe();
+      EXPECT_LE(derivative.ulp, bound.backward + kSlack) << tier << ": " << derivative.describe();
+    }
+    const std::size_t forward_diff = differing_bits(fast.y, accurate.y);
+    const std::size_t derivative_diff = differing_bits(fast.d, accurate.d);
+    if (has_fast_tier()) {
+      // Different math: the two tiers round differently somewhere on 300K points.
+      EXPECT_GT(forward_diff, 0u) << "forward: fast and accurate gave the same bits";
+      EXPECT_GT(derivative_diff, 0u) << "backward: fast and accurate gave the same bits";
+    } else {
+      EXPECT_EQ(forward_diff, 0u) << simd_target() << " has one tier";
+      EXPECT_EQ(derivative_diff, 0u) << simd_target() << " has one tier";
+    }
+  }
+  // The setting is read at each call, and restored by the scopes above.
+  EXPECT_EQ(kernels::precision() == kernels::Precision::kFast,
+            std::getenv("ACTLAB_PRECISION") == nullptr ||
+                std::string(std::getenv("ACTLAB_PRECISION")) != "accurate");
+}
+
+TEST(KernelPrecision, EnvironmentSelectsTheTierAndABadValueIsAClearError) {
+  const std::string cli = ACTLAB_CLI_PATH;
+  const auto bad = test::run_command("ACTLAB_PRECISION=fastest " + cli + " eval --float sigmoid 0.5");
+  EXPECT_EQ(bad.exit_code, 4) << "exit code of kInvalidParameter expected\n" << bad.err;
+  EXPECT_NE(bad.err.find("ACTLAB_PRECISION='fastest': expected 'fast' or 'accurate'"),
+            std::string::npos)
+      << bad.err;
+  for (const char* value : {"fast", "accurate"}) {
+    const auto ok =
+        test::run_command(std::string("ACTLAB_PRECISION=") + value + " " + cli + " eval --float sigmoid 0.5");
+    EXPECT_EQ(ok.exit_code, 0) << value << ": " << ok.err;
+  }
 }
 
 // ---------------------------------------------------------------- kinks and special values

@@ -65,8 +65,9 @@ void parallel_chunks(std::size_t n, std::size_t min, F&& f) {
 void forward(const Activation& act, std::span<const float> src, std::span<float> dst) {
   if (act.info().kind == Kind::kAlongDim) throw_along_dim(act, "forward");
   detail::require_size("forward", act.name(), "dst", dst.size(), "src", src.size());
+  const Precision tier = precision();  // once per call: every chunk runs the same math
   parallel_chunks(src.size(), parallel_min(act, false), [&](std::size_t begin, std::size_t count) {
-    detail::simd_forward(act, src.data() + begin, dst.data() + begin, count);
+    detail::simd_forward(act, src.data() + begin, dst.data() + begin, count, tier);
   });
 }
 
@@ -80,9 +81,10 @@ void backward(const Activation& act, std::span<const float> saved, std::span<con
                        saved.size());
   detail::require_size("backward", act.name(), "diff_src", diff_src.size(), saved_name,
                        saved.size());
+  const Precision tier = precision();  // once per call: every chunk runs the same math
   parallel_chunks(saved.size(), parallel_min(act, true), [&](std::size_t begin, std::size_t count) {
     detail::simd_backward(act, saved.data() + begin, diff_dst.data() + begin,
-                          diff_src.data() + begin, count);
+                          diff_src.data() + begin, count, tier);
   });
 }
 

@@ -26,6 +26,7 @@
 
 #include "kernels/op_switch.hpp"
 #include "kernels/scalar_loops.hpp"
+#include "kernels/vec_fast-inl.h"
 #include "kernels/vec_math-inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -788,6 +789,10 @@ struct VecOp<ops::Tanh> {
   }
 };
 
+// ---------------------------------------------------------------- the fast tier
+
+#include "kernels/elementwise_fast-inl.h"
+
 // ---------------------------------------------------------------- the loops
 
 // Runs f on the last n < Lanes(d) elements through a zero-padded copy, so the tail gets
@@ -804,14 +809,15 @@ void Tail(D d, const float* a, const float* b, float* out, std::size_t n, F&& f)
   std::memcpy(out, po, n * sizeof(float));
 }
 
-// y = f(x), NaN in giving the same NaN out (as detail::forward_loop).
-template <class Op>
+// y = f(x), NaN in giving the same NaN out (as detail::forward_loop); Twin is VecOp<Op> or
+// FastOp<Op>.
+template <class Twin, class Op>
 void ForwardLoop(const Op& op_in, const float* x, float* y, std::size_t n) {
   const Op op = op_in;
   const D d;
   const std::size_t lanes = hn::Lanes(d);
   const auto body = [&](V v, V) {
-    return hn::IfThenElse(hn::IsNaN(v), v, VecOp<Op>::Forward(d, op, v));
+    return hn::IfThenElse(hn::IsNaN(v), v, Twin::Forward(d, op, v));
   };
   std::size_t i = 0;
   for (; i + lanes <= n; i += lanes) hn::StoreU(body(hn::LoadU(d, x + i), V()), d, y + i);
@@ -819,13 +825,13 @@ void ForwardLoop(const Op& op_in, const float* x, float* y, std::size_t n) {
 }
 
 // dx = dy·f'(s), with f'(NaN) = NaN (as detail::backward_loop).
-template <class Op>
+template <class Twin, class Op>
 void BackwardLoop(const Op& op_in, const float* s, const float* dy, float* dx, std::size_t n) {
   const Op op = op_in;
   const D d;
   const std::size_t lanes = hn::Lanes(d);
   const auto body = [&](V v, V g) {
-    return hn::Mul(g, hn::IfThenElse(hn::IsNaN(v), v, VecOp<Op>::Derivative(d, op, v)));
+    return hn::Mul(g, hn::IfThenElse(hn::IsNaN(v), v, Twin::Derivative(d, op, v)));
   };
   std::size_t i = 0;
   for (; i + lanes <= n; i += lanes) {
@@ -834,22 +840,30 @@ void BackwardLoop(const Op& op_in, const float* s, const float* dy, float* dx, s
   if (i < n) Tail(d, s + i, dy + i, dx + i, n - i, body);
 }
 
-void Forward(const Activation& act, const float* x, float* y, std::size_t n) {
+// The fast twin where there is one and `fast`, else the accurate one, else the scalar loop.
+void Forward(const Activation& act, const float* x, float* y, std::size_t n, bool fast) {
   detail::with_op(act, [&](const auto& op) {
     using Op = std::decay_t<decltype(op)>;
+    if constexpr (FastOp<Op>::kForward) {
+      if (fast) return ForwardLoop<FastOp<Op>>(op, x, y, n);
+    }
     if constexpr (VecOp<Op>::kForward) {
-      ForwardLoop(op, x, y, n);
+      ForwardLoop<VecOp<Op>>(op, x, y, n);
     } else {
       detail::forward_loop(op, x, y, n);
     }
   });
 }
 
-void Backward(const Activation& act, const float* s, const float* dy, float* dx, std::size_t n) {
+void Backward(const Activation& act, const float* s, const float* dy, float* dx, std::size_t n,
+              bool fast) {
   detail::with_op(act, [&](const auto& op) {
     using Op = std::decay_t<decltype(op)>;
+    if constexpr (FastOp<Op>::kBackward) {
+      if (fast) return BackwardLoop<FastOp<Op>>(op, s, dy, dx, n);
+    }
     if constexpr (VecOp<Op>::kBackward) {
-      BackwardLoop(op, s, dy, dx, n);
+      BackwardLoop<VecOp<Op>>(op, s, dy, dx, n);
     } else {
       detail::backward_loop(op, s, dy, dx, n);
     }
@@ -865,13 +879,14 @@ namespace actlab::kernels::detail {
 HWY_EXPORT(Forward);
 HWY_EXPORT(Backward);
 
-void simd_forward(const Activation& act, const float* x, float* y, std::size_t n) {
-  HWY_DYNAMIC_DISPATCH(Forward)(act, x, y, n);
+void simd_forward(const Activation& act, const float* x, float* y, std::size_t n,
+                  Precision precision) {
+  HWY_DYNAMIC_DISPATCH(Forward)(act, x, y, n, precision == Precision::kFast);
 }
 
 void simd_backward(const Activation& act, const float* s, const float* dy, float* dx,
-                   std::size_t n) {
-  HWY_DYNAMIC_DISPATCH(Backward)(act, s, dy, dx, n);
+                   std::size_t n, Precision precision) {
+  HWY_DYNAMIC_DISPATCH(Backward)(act, s, dy, dx, n, precision == Precision::kFast);
 }
 
 }  // namespace actlab::kernels::detail

@@ -6,13 +6,16 @@
 #include <cstddef>
 
 #include "actlab/activation.hpp"
+#include "actlab/kernels.hpp"
 
 namespace actlab::kernels::detail {
 
-// y[i] = f(x[i]) for i < n; y may alias x.
-void simd_forward(const Activation& act, const float* x, float* y, std::size_t n);
+// y[i] = f(x[i]) for i < n; y may alias x. `precision` picks the fast or the accurate
+// vector math where an op has both (the callers read kernels::precision() once per call).
+void simd_forward(const Activation& act, const float* x, float* y, std::size_t n,
+                  Precision precision);
 // dx[i] = dy[i]·f'(s[i]) for i < n; dx may alias dy.
 void simd_backward(const Activation& act, const float* s, const float* dy, float* dx,
-                   std::size_t n);
+                   std::size_t n, Precision precision);
 
 }  // namespace actlab::kernels::detail

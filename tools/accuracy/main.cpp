@@ -7,6 +7,7 @@
 //
 //   build/bin/actlab-accuracy                       # dense sweep, every elementwise activation
 //   build/bin/actlab-accuracy --exhaustive --only sigmoid --threads 2
+//   build/bin/actlab-accuracy --precision accurate   # the accurate tier (kernels::Precision)
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -26,6 +27,7 @@
 #include "actlab/error.hpp"
 #include "actlab/kernels.hpp"
 #include "actlab/reference.hpp"
+#include "actlab/simd_target.hpp"
 #include "support/test_support.hpp"
 
 namespace {
@@ -144,13 +146,14 @@ Result run_exhaustive(const Activation& act, unsigned threads, bool progress) {
 void usage() {
   std::printf(
       "usage: actlab-accuracy [--only NAME[,NAME...]] [--exhaustive] [--threads N]\n"
-      "                       [--all-settings]\n"
+      "                       [--all-settings] [--precision fast|accurate]\n"
       "  Max and mean ULP error of the float32 kernels against the double reference,\n"
       "  forward and backward (diff_dst = 1), per elementwise activation.\n"
       "  default       the tests' dense sweep (test::dense_sweep(): every 1/1024 over\n"
       "                [-150, 150], tiny magnitudes and special values)\n"
       "  --exhaustive  every one of the 2^32 float32 inputs (NaNs included), on N threads\n"
       "  --all-settings  every parameter setting of the tests, not only the defaults\n"
+      "  --precision   the kernels' vector math tier (kernels::Precision); default fast\n"
       "  Exit code 8 when a table bound (activations.def .ulp, + 1e-6) is broken.\n");
 }
 
@@ -171,6 +174,7 @@ int run(int argc, char** argv) {
   bool exhaustive = false, all_settings = false;
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   std::vector<ActivationId> ids;
+  kernels::Precision precision = kernels::Precision::kFast;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--exhaustive") {
@@ -187,6 +191,14 @@ int run(int argc, char** argv) {
         }
         ids.push_back(id);
       }
+    } else if (a == "--precision" && i + 1 < argc) {
+      const std::string value = argv[++i];
+      if (value != "fast" && value != "accurate") {
+        std::fprintf(stderr, "actlab-accuracy: --precision '%s': expected 'fast' or 'accurate'\n",
+                     value.c_str());
+        return 2;
+      }
+      precision = value == "fast" ? kernels::Precision::kFast : kernels::Precision::kAccurate;
     } else if (a == "--threads" && i + 1 < argc) {
       threads = static_cast<unsigned>(std::max(1, std::atoi(argv[++i])));
     } else if (a == "--help" || a == "-h") {
@@ -204,6 +216,9 @@ int run(int argc, char** argv) {
     }
   }
 
+  kernels::set_precision(precision);
+  std::printf("Precision %s, SIMD target %s\n",
+              precision == kernels::Precision::kFast ? "fast" : "accurate", simd_target().c_str());
   const std::vector<float> sweep = exhaustive ? std::vector<float>{} : test::dense_sweep();
   if (exhaustive) {
     std::printf("Exhaustive: all 2^32 float32 inputs, %u threads\n", threads);

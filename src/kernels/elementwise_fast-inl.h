@@ -1,0 +1,290 @@
+// The fast tier's vector twins, FastOp<Op> (kernels::Precision::kFast), built on
+// vec_fast-inl.h. A fragment of elementwise_simd.cpp, included there once per target inside
+// its namespace, after the accurate twins VecOp<Op> (it uses D, V, NonPositive, InfLimits,
+// TimesConstant and VecOp<ops::GeluTanh>::Argument from there). An op without a FastOp
+// direction runs its VecOp (or scalar loop) in both tiers: the cheap ops, the backward from
+// the output (sigmoid, tanh, exponential), and what has no fast form yet.
+//
+// Same conventions as the VecOps: NaN is selected by the loop; ±inf give the limits; −0 kept
+// where the op keeps it.
+
+// The primary template: no fast twin.
+template <class Op>
+struct FastOp {
+  static constexpr bool kForward = false;
+  static constexpr bool kBackward = false;
+};
+
+#if HWY_NATIVE_FMA
+
+template <>
+struct FastOp<ops::Sigmoid> {
+  static constexpr bool kForward = true;
+  static constexpr bool kBackward = false;
+  static V Forward(D d, const ops::Sigmoid&, V x) {
+    return vf::TimesSigmoid(d, hn::Set(d, 1.0f), x, hn::Zero(d));
+  }
+};
+
+template <>
+struct FastOp<ops::Tanh> {
+  static constexpr bool kForward = true;
+  static constexpr bool kBackward = false;
+  static V Forward(D d, const ops::Tanh&, V x) { return vf::Tanh(d, x); }
+};
+
+template <>
+struct FastOp<ops::Exponential> {
+  static constexpr bool kForward = true;
+  static constexpr bool kBackward = false;
+  static V Forward(D d, const ops::Exponential&, V x) { return vf::Exp(d, x, hn::Zero(d)); }
+};
+
+// σ(v) + v·σ(v)(1 − σ(v)) = σ(v) + v·e/(1 + e)², e = e^(−|v|), one division; the backward
+// rows with this shape are measured with floor 1 (docs/conventions.md §7).
+HWY_INLINE V SigmoidSlopeSum(D d, V v, V dv, V x) {
+  const V e = vf::Exp(d, hn::Neg(hn::Abs(v)), hn::Zero(d));
+  const V rw = hn::Div(hn::Set(d, 1.0f), hn::Add(hn::Set(d, 1.0f), e));
+  const V sig = hn::IfThenElse(hn::Lt(v, hn::Zero(d)), hn::Mul(e, rw), rw);
+  const V slope = hn::Mul(hn::Mul(e, rw), rw);
+  const V term = hn::IfThenZeroElse(hn::Eq(slope, hn::Zero(d)), hn::Mul(hn::Mul(x, slope), dv));
+  return InfLimits(d, x, hn::Add(sig, term));
+}
+
+template <>
+struct FastOp<ops::Silu> {
+  static constexpr bool kForward = true;
+  static constexpr bool kBackward = true;
+  // x·σ(β·x) with β·x's rounding error through the exponent.
+  static V Forward(D d, const ops::Silu& op, V x) {
+    const V beta = hn::Set(d, op.beta);
+    const V v = hn::Mul(beta, x);
+    return vf::TimesSigmoid(d, x, v, vm::FiniteOrZero(d, vm::ProductError(beta, x, v)));
+  }
+  // σ(v) + v·σ'(v) = σ(v) + x·σ'(v)·β.
+  static V Derivative(D d, const ops::Silu& op, V x) {
+    const V beta = hn::Set(d, op.beta);
+    return SigmoidSlopeSum(d, hn::Mul(beta, x), beta, x);
+  }
+};
+
+template <>
+struct FastOp<ops::GeluTanh> {
+  static constexpr bool kForward = true;
+  static constexpr bool kBackward = true;
+  using G = ops::GeluTanh;
+  // x·σ(v), v = a·x + b·x³ as hi + lo (σ(v) ≈ e^v amplifies v's error by |v|).
+  static V Forward(D d, const G&, V x) {
+    const vm::Pair<D> v = VecOp<G>::Argument(d, x);
+    return vf::TimesSigmoid(d, x, v.hi, v.lo);
+  }
+  static V Derivative(D d, const G&, V x) {
+    const V a = hn::Set(d, G::kAHi), b = hn::Set(d, G::kBHi);
+    const V x2 = hn::Mul(x, x);
+    const V v = hn::Mul(x, hn::MulAdd(b, x2, a));
+    const V dv = hn::MulAdd(hn::Mul(hn::Set(d, 3.0f), b), x2, a);
+    return SigmoidSlopeSum(d, v, dv, x);
+  }
+};
+
+template <>
+struct FastOp<ops::Elu> {
+  static constexpr bool kForward = true;
+  static constexpr bool kBackward = true;
+  static V Forward(D d, const ops::Elu& op, V x) {
+    const V neg = vf::TimesExpm1(d, hn::Set(d, op.alpha), NonPositive(d, x));
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), x, neg);
+  }
+  static V Derivative(D d, const ops::Elu& op, V x) {
+    const V neg = vf::TimesExp(d, hn::Set(d, op.alpha), NonPositive(d, x), hn::Zero(d));
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f), neg);
+  }
+};
+
+template <>
+struct FastOp<ops::Selu> {
+  static constexpr bool kForward = true;
+  static constexpr bool kBackward = true;
+  using S = ops::Selu;
+  // scale·alpha = c_hi + c_lo: c_hi in the exp, then y·(1 + c_lo/c_hi).
+  static V WithLo(D d, V y) {
+    return hn::MulAdd(y, hn::Set(d, S::kScaleAlphaLo / S::kScaleAlphaF), y);
+  }
+  static V Forward(D d, const S&, V x) {
+    const V pos = TimesConstant(d, S::kScaleF, S::kScaleLo, x, hn::Zero(d));
+    const V neg = WithLo(d, vf::TimesExpm1(d, hn::Set(d, S::kScaleAlphaF), NonPositive(d, x)));
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), pos, neg);
+  }
+  static V Derivative(D d, const S&, V x) {
+    const V neg =
+        WithLo(d, vf::TimesExp(d, hn::Set(d, S::kScaleAlphaF), NonPositive(d, x), hn::Zero(d)));
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, S::kScaleF), neg);
+  }
+};
+
+template <>
+struct FastOp<ops::Celu> {
+  static constexpr bool kForward = true;
+  static constexpr bool kBackward = true;
+  // u + u_lo = x/alpha for x ≤ 0 (the remainder by fma).
+  static vm::Pair<D> Argument(D d, const ops::Celu& op, V x) {
+    const V alpha = hn::Set(d, op.alpha);
+    const V xn = NonPositive(d, x);
+    const V u = hn::Div(xn, alpha);
+    const V u_lo = hn::Mul(hn::Neg(vm::ProductError(u, alpha, xn)), hn::Set(d, 1.0f / op.alpha));
+    // 0 where e^u is 0 anyway (u_lo can be ~1e12 there, too large for the exp's reduction)
+    return {u, hn::IfThenZeroElse(hn::Lt(u, hn::Set(d, vf::kMin)), vm::FiniteOrZero(d, u_lo))};
+  }
+  // α·expm1(u) + α·e^u·u_lo, α·e^u = α + α·expm1(u).
+  static V Forward(D d, const ops::Celu& op, V x) {
+    const vm::Pair<D> u = Argument(d, op, x);
+    const V alpha = hn::Set(d, op.alpha);
+    const V m = vf::TimesExpm1(d, alpha, u.hi);
+    const V neg = hn::IfThenElse(hn::Eq(m, hn::Zero(d)), m, hn::MulAdd(hn::Add(alpha, m), u.lo, m));
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), x, neg);
+  }
+  static V Derivative(D d, const ops::Celu& op, V x) {
+    const vm::Pair<D> u = Argument(d, op, x);
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f), vf::Exp(d, u.hi, u.lo));
+  }
+};
+
+template <>
+struct FastOp<ops::Softplus> {
+  static constexpr bool kForward = true;
+  static constexpr bool kBackward = true;
+  // (max(v, 0) + log1p(e^(−|v|)) + σ(v)·v_lo)/β, v + v_lo = β·x; x past the threshold.
+  static V Forward(D d, const ops::Softplus& op, V x) {
+    const V beta = hn::Set(d, op.beta);
+    const V v = hn::Mul(beta, x);
+    const V v_lo = vm::FiniteOrZero(d, vm::ProductError(beta, x, v));
+    const V e = vf::Exp(d, hn::Neg(hn::Abs(v)), hn::Zero(d));
+    const V l = vf::Log1p(d, e);
+    const auto positive = hn::Gt(v, hn::Zero(d));
+    const V slope = hn::Mul(hn::IfThenElse(positive, hn::Set(d, 1.0f), e),
+                            hn::ApproximateReciprocal(hn::Add(hn::Set(d, 1.0f), e)));
+    const V num = hn::MulAdd(slope, v_lo, hn::IfThenElse(positive, hn::Add(v, l), l));
+    const V y = op.beta == 1.0f ? num : hn::Div(num, beta);
+    return hn::IfThenElse(hn::Gt(v, hn::Set(d, op.threshold)), x, y);
+  }
+  static V Derivative(D d, const ops::Softplus& op, V x) {
+    const V beta = hn::Set(d, op.beta);
+    const V v = hn::Mul(beta, x);
+    const V s = vf::TimesSigmoid(d, hn::Set(d, 1.0f), v,
+                                 vm::FiniteOrZero(d, vm::ProductError(beta, x, v)));
+    return hn::IfThenElse(hn::Gt(v, hn::Set(d, op.threshold)), hn::Set(d, 1.0f), s);
+  }
+};
+
+template <>
+struct FastOp<ops::LogSigmoid> {
+  static constexpr bool kForward = true;
+  static constexpr bool kBackward = true;
+  // min(x, 0) − log1p(e^(−|x|)).
+  static V Forward(D d, const ops::LogSigmoid&, V x) {
+    const V l = vf::Log1p(d, vf::Exp(d, hn::Neg(hn::Abs(x)), hn::Zero(d)));
+    return hn::Sub(hn::IfThenElseZero(hn::Lt(x, hn::Zero(d)), x), l);
+  }
+  static V Derivative(D d, const ops::LogSigmoid&, V x) {
+    return vf::TimesSigmoid(d, hn::Set(d, 1.0f), hn::Neg(x), hn::Zero(d));
+  }
+};
+
+template <>
+struct FastOp<ops::Mish> {
+  static constexpr bool kForward = true;
+  static constexpr bool kBackward = true;
+  // x·N/D (ops::Mish::forward): x ≤ 0: N = e(2 + e), D = N + 2, e = e^x, N's factor e
+  // unscaled and the quotient scaled last; x > 0: N = 1 + 2e, D = N + 2e², e = e^(−x).
+  // The roundings of 1 + q, 2 + e, 1 + 2e, D and x·N go into one correction of the quotient
+  // (3.4 ULP without).
+  static V Forward(D d, const ops::Mish&, V x) {
+    const V zero = hn::Zero(d), one = hn::Set(d, 1.0f), two = hn::Set(d, 2.0f);
+    const vf::ExpCore<D> ec = vf::Reduce(d, hn::Neg(hn::Abs(x)), zero);
+    const V eu = hn::Add(one, ec.q);
+    const V e = vf::Scale(d, ec, eu);
+    const V e2 = hn::Add(e, e);
+    // x ≤ 0: N = eu·w, w = 2 + e (+ w_lo); D = e·(e + 2) + 2
+    const V w = hn::Add(two, e);
+    const V w_lo = hn::Add(hn::Sub(two, w), e);
+    const V eu_lo = hn::Sub(ec.q, hn::Sub(eu, one));  // 1 + q's rounding, exact
+    const V nn = hn::Mul(eu, w);
+    const V nn_lo = hn::MulAdd(eu_lo, w, hn::MulAdd(eu, w_lo, hn::MulSub(eu, w, nn)));
+    const V n = hn::MulAdd(e, e, e2);
+    const V dn = hn::Add(two, n);
+    const V dn_lo = hn::Add(hn::Sub(hn::Max(two, n), dn), hn::Min(two, n));
+    // x > 0: N = 1 + 2e, D = N + 2e²
+    const V np = hn::Add(one, e2);
+    const V np_lo = hn::Add(hn::Sub(hn::Max(one, e2), np), hn::Min(one, e2));
+    const V ee = hn::Mul(e2, e);
+    const V dp = hn::Add(np, ee);
+    const V dp_lo = hn::Add(hn::Add(hn::Sub(np, dp), ee), hn::Add(np_lo, hn::MulSub(e2, e, ee)));
+    const auto negative = hn::Le(x, zero);
+    const V num = hn::IfThenElse(negative, nn, np);
+    const V num_lo = hn::IfThenElse(negative, nn_lo, np_lo);
+    const V den = hn::IfThenElse(negative, dn, dp);
+    const V den_lo = hn::IfThenElse(negative, dn_lo, dp_lo);
+    const V p = hn::Mul(x, num);
+    const V p_lo = vm::FiniteOrZero(d, hn::MulAdd(x, num_lo, hn::MulSub(x, num, p)));
+    const V y = hn::Div(p, den);
+    const V c = hn::Mul(hn::NegMulAdd(y, den_lo, p_lo), hn::ApproximateReciprocal(den));
+    const V out = vf::Scale(d, vf::Only(d, ec, negative), vm::AddCorrection(d, y, c));
+    return hn::IfThenElse(hn::Lt(x, hn::Set(d, vf::kMin)), hn::CopySign(zero, x), out);
+  }
+  // tanh(sp) + x·(1 − tanh(sp))(1 + tanh(sp))·σ(x), as ops::Mish::parts.
+  static V Derivative(D d, const ops::Mish&, V x) {
+    const V zero = hn::Zero(d), one = hn::Set(d, 1.0f), two = hn::Set(d, 2.0f);
+    const V e = vf::Exp(d, hn::Neg(hn::Abs(x)), zero);
+    const V n = hn::Mul(e, hn::Add(e, two));
+    const V ee2 = hn::Mul(two, hn::Mul(e, e));
+    const V np = hn::MulAdd(two, e, one);
+    const auto negative = hn::Le(x, zero);
+    const V rd = hn::Div(one, hn::IfThenElse(negative, hn::Add(n, two), hn::Add(np, ee2)));
+    const V t = hn::Mul(hn::IfThenElse(negative, n, np), rd);
+    const V om = hn::Mul(hn::IfThenElse(negative, two, ee2), rd);
+    const V sig = hn::Div(hn::IfThenElse(negative, e, one), hn::Add(one, e));
+    return InfLimits(d, x, hn::MulAdd(hn::Mul(x, hn::Mul(om, hn::Add(one, t))), sig, t));
+  }
+};
+
+template <>
+struct FastOp<ops::Gelu> {
+  static constexpr bool kForward = true;
+  static constexpr bool kBackward = true;
+  using G = ops::Gelu;
+  // w = 0.5·x·erfcx(z)·e^(−z²), z = |x|/√2 (Erfcx: the accurate tier's table); gelu = w
+  // for x ≤ 0 and x − w for x > 0. As pairs: −z² (its rounding is amplified by z², up to
+  // 130), 0.5·x·erfcx(z) with z's rounding through erfcx's slope (3.2 ULP with neither).
+  static V Forward(D d, const G&, V x) {
+    const V a = hn::Abs(x);
+    const V k_hi = hn::Set(d, G::kInvSqrt2Hi);
+    const V p = hn::Mul(a, k_hi);
+    const V p_lo = vm::FiniteOrZero(
+        d, hn::MulAdd(a, hn::Set(d, G::kInvSqrt2Lo), vm::ProductError(a, k_hi, p)));
+    const vm::Pair<D> e = Erfcx(d, hn::Min(p, hn::Set(d, 11.0f)));
+    // erfcx(p + p_lo) ≈ erfcx(p)·(1 + (2p − (2/√π)/erfcx(p))·p_lo)
+    const V slope = hn::NegMulAdd(hn::Set(d, G::kTwoOverSqrtPi), hn::ApproximateReciprocal(e.hi),
+                                  hn::Add(p, p));
+    const V e_lo = hn::MulAdd(hn::Mul(e.hi, slope), p_lo, e.lo);
+    const V hx = hn::Mul(hn::Set(d, 0.5f), x);
+    const V m = hn::Mul(hx, e.hi);
+    const V m_lo = vm::FiniteOrZero(d, hn::MulAdd(hx, e_lo, vm::ProductError(hx, e.hi, m)));
+    const V pp = hn::Mul(p, p);
+    const V pp_lo = vm::FiniteOrZero(d, hn::MulAdd(hn::Add(p, p), p_lo, vm::ProductError(p, p, pp)));
+    const V w = vf::TimesExpPair(d, m, m_lo, hn::Neg(pp), hn::Neg(pp_lo));
+    return hn::IfThenElse(hn::Le(x, hn::Zero(d)), w, hn::Sub(x, w));
+  }
+  // Φ(x) + x·φ(x) as VecOp<ops::Gelu>::Derivative, in plain float (measured with floor 1).
+  static V Derivative(D d, const G&, V x_in) {
+    const V limit = hn::Set(d, 16.0f);
+    const V x = hn::Min(hn::Max(x_in, hn::Neg(limit)), limit);
+    const V p = hn::Mul(hn::Abs(x), hn::Set(d, G::kInvSqrt2Hi));
+    const V ex = vf::Exp(d, hn::Neg(hn::Mul(p, p)), hn::Zero(d));
+    const V half = hn::Mul(hn::Mul(hn::Set(d, 0.5f), Erfcx(d, p).hi), ex);
+    const V phi = hn::IfThenElse(hn::Le(x, hn::Zero(d)), half, hn::Sub(hn::Set(d, 1.0f), half));
+    const V term = hn::Mul(hn::Mul(x, hn::Set(d, G::kInvSqrt2PiHi)), ex);
+    return hn::IfThenElse(hn::IsNaN(x_in), x_in, hn::Add(phi, term));
+  }
+};
+
+#endif  // HWY_NATIVE_FMA
