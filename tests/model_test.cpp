@@ -363,6 +363,24 @@ TEST(Fit, RunsToTheEpochLimitWhileImproving) {
   EXPECT_FALSE(run.result.stopped_early);
 }
 
+TEST(Fit, ReportsEveryBatchOfEveryEpochInOrder) {
+  Sequential model = Sequential::from_spec("dense(2, 2)", 1);
+  auto optimizer = make_adamw(model.parameters(), AdamOptions{});
+  const Tensor x({10, 2}, 0.5f);
+  const Tensor y({10}, 1.0f);
+  TrainOptions options;
+  options.batch_size = 4;  // 10 examples: batches of 4, 4, 2
+  options.max_epochs = 2;
+  std::vector<std::vector<std::size_t>> calls;
+  options.on_batch = [&](std::size_t epoch, std::size_t done, std::size_t count) {
+    calls.push_back({epoch, done, count});
+  };
+  fit(model, *optimizer, {&x, &y}, {}, options);
+  const std::vector<std::vector<std::size_t>> expected = {{1, 1, 3}, {1, 2, 3}, {1, 3, 3},
+                                                          {2, 1, 3}, {2, 2, 3}, {2, 3, 3}};
+  EXPECT_EQ(calls, expected);
+}
+
 TEST(Evaluate, SeedBugLossCannotFallBelowItsFloor) {
   // Perfectly confident, correct logits: cross-entropy → 0, but CE(softmax(·)) over 10
   // classes stays at log(e + 9) − 1 = 1.461150 (EXPERIMENTS.md §1).

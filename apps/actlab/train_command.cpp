@@ -75,6 +75,22 @@ void run_train(const TrainCommandOptions& o) {
   options.softmax_before_cross_entropy = o.seed_bug;
 
   const bool terminal = !o.as_json && isatty(STDOUT_FILENO) != 0;
+  if (terminal) {
+    // In-epoch progress on the bar line, redrawn at most every 0.1 s; the epoch's line
+    // replaces it when the epoch ends. Nothing of this when stdout is not a terminal.
+    auto last_draw = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+    options.on_batch = [last_draw](std::size_t epoch, std::size_t done,
+                                   std::size_t count) mutable {
+      const auto now = std::chrono::steady_clock::now();
+      if (done < count && now - last_draw < std::chrono::milliseconds(100)) return;
+      last_draw = now;
+      std::cout << "\r\033[K"
+                << fmt::format("epoch {:>3}  {} {}/{} batches", epoch,
+                               bar(static_cast<double>(done) / static_cast<double>(count), 30),
+                               done, count)
+                << std::flush;
+    };
+  }
   if (!o.as_json) {
     std::cout << fmt::format(
         "Seed CNN ({} parameters): {}\nAdamW lr {} weight decay 0.01, batch {}, patience {}, "

@@ -184,6 +184,7 @@ TrainResult fit(Sequential& model, Optimizer& optimizer, Batchable train, Batcha
       optimizer.step();
       loss_sum += loss.value * static_cast<double>(batch.indices.size());
       correct += count_correct(out, batch.targets, options.loss);
+      if (options.on_batch) options.on_batch(epoch, b + 1, loader.batch_count());
     }
     EpochRecord record;
     record.epoch = epoch;

@@ -61,6 +61,10 @@ class Sequential {
 
 enum class LossKind { kCrossEntropy, kMse, kBce, kBceWithLogits, kNll };
 
+// Called by fit() after each training batch with the 1-based epoch, the batches done in it
+// and its batch count (in-epoch progress bars).
+using BatchCallback = std::function<void(std::size_t epoch, std::size_t done, std::size_t count)>;
+
 struct TrainOptions {
   std::size_t batch_size = 32;
   std::size_t max_epochs = 1000;   // the seed has no limit in practice: early stopping ends it
@@ -70,6 +74,7 @@ struct TrainOptions {
   LossKind loss = LossKind::kCrossEntropy;
   // Seed bug: softmax on the output before cross-entropy (EXPERIMENTS.md §1).
   bool softmax_before_cross_entropy = false;
+  BatchCallback on_batch;  // may be empty
 };
 
 struct EpochRecord {
