@@ -22,7 +22,7 @@ struct FastOp<ops::Sigmoid> {
   static constexpr bool kForward = true;
   static constexpr bool kBackward = false;
   static V Forward(D d, const ops::Sigmoid&, V x) {
-    return vf::TimesSigmoid(d, hn::Set(d, 1.0f), x, hn::Zero(d));
+    return vf::TimesSigmoid<true, false>(d, hn::Set(d, 1.0f), x, hn::Zero(d));
   }
 };
 
@@ -37,14 +37,14 @@ template <>
 struct FastOp<ops::Exponential> {
   static constexpr bool kForward = true;
   static constexpr bool kBackward = false;
-  static V Forward(D d, const ops::Exponential&, V x) { return vf::Exp(d, x, hn::Zero(d)); }
+  static V Forward(D d, const ops::Exponential&, V x) { return vf::Exp<false, false>(d, x, hn::Zero(d)); }
 };
 
 // σ(v) + v·σ(v)(1 − σ(v)) = σ(v) + v·e/(1 + e)², e = e^(−|v|), one division; the backward
 // rows with this shape are measured with floor 1 (docs/conventions.md §7).
 HWY_INLINE V SigmoidSlopeSum(D d, V v, V dv, V x) {
-  const V e = vf::Exp(d, hn::Neg(hn::Abs(v)), hn::Zero(d));
-  const V rw = hn::Div(hn::Set(d, 1.0f), hn::Add(hn::Set(d, 1.0f), e));
+  const V e = vf::Exp<true, false>(d, hn::Neg(hn::Abs(v)), hn::Zero(d));
+  const V rw = vf::Reciprocal(d, hn::Add(hn::Set(d, 1.0f), e));
   const V sig = hn::IfThenElse(hn::Lt(v, hn::Zero(d)), hn::Mul(e, rw), rw);
   const V slope = hn::Mul(hn::Mul(e, rw), rw);
   const V term = hn::IfThenZeroElse(hn::Eq(slope, hn::Zero(d)), hn::Mul(hn::Mul(x, slope), dv));
@@ -59,7 +59,9 @@ struct FastOp<ops::Silu> {
   static V Forward(D d, const ops::Silu& op, V x) {
     const V beta = hn::Set(d, op.beta);
     const V v = hn::Mul(beta, x);
-    return vf::TimesSigmoid(d, x, v, vm::FiniteOrZero(d, vm::ProductError(beta, x, v)));
+    if (op.beta == 1.0f) return vf::TimesSigmoid<false, false>(d, x, x, hn::Zero(d));
+    return vf::TimesSigmoid<false, true>(d, x, v,
+                                         vm::FiniteOrZero(d, vm::ProductError(beta, x, v)));
   }
   // σ(v) + v·σ'(v) = σ(v) + x·σ'(v)·β.
   static V Derivative(D d, const ops::Silu& op, V x) {
@@ -76,7 +78,7 @@ struct FastOp<ops::GeluTanh> {
   // x·σ(v), v = a·x + b·x³ as hi + lo (σ(v) ≈ e^v amplifies v's error by |v|).
   static V Forward(D d, const G&, V x) {
     const vm::Pair<D> v = VecOp<G>::Argument(d, x);
-    return vf::TimesSigmoid(d, x, v.hi, v.lo);
+    return vf::TimesSigmoid<false, true>(d, x, v.hi, v.lo);
   }
   static V Derivative(D d, const G&, V x) {
     const V a = hn::Set(d, G::kAHi), b = hn::Set(d, G::kBHi);
@@ -96,7 +98,7 @@ struct FastOp<ops::Elu> {
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), x, neg);
   }
   static V Derivative(D d, const ops::Elu& op, V x) {
-    const V neg = vf::TimesExp(d, hn::Set(d, op.alpha), NonPositive(d, x), hn::Zero(d));
+    const V neg = vf::TimesExp<true, false>(d, hn::Set(d, op.alpha), NonPositive(d, x), hn::Zero(d));
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f), neg);
   }
 };
@@ -117,7 +119,8 @@ struct FastOp<ops::Selu> {
   }
   static V Derivative(D d, const S&, V x) {
     const V neg =
-        WithLo(d, vf::TimesExp(d, hn::Set(d, S::kScaleAlphaF), NonPositive(d, x), hn::Zero(d)));
+        WithLo(d, vf::TimesExp<true, false>(d, hn::Set(d, S::kScaleAlphaF), NonPositive(d, x),
+                                    hn::Zero(d)));
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, S::kScaleF), neg);
   }
 };
@@ -130,7 +133,7 @@ struct FastOp<ops::Celu> {
   static vm::Pair<D> Argument(D d, const ops::Celu& op, V x) {
     const V alpha = hn::Set(d, op.alpha);
     const V xn = NonPositive(d, x);
-    const V u = hn::Div(xn, alpha);
+    const V u = hn::Mul(xn, hn::Set(d, 1.0f / op.alpha));  // u_lo takes the exact remainder
     const V u_lo = hn::Mul(hn::Neg(vm::ProductError(u, alpha, xn)), hn::Set(d, 1.0f / op.alpha));
     // 0 where e^u is 0 anyway (u_lo can be ~1e12 there, too large for the exp's reduction)
     return {u, hn::IfThenZeroElse(hn::Lt(u, hn::Set(d, vf::kMin)), vm::FiniteOrZero(d, u_lo))};
@@ -145,7 +148,8 @@ struct FastOp<ops::Celu> {
   }
   static V Derivative(D d, const ops::Celu& op, V x) {
     const vm::Pair<D> u = Argument(d, op, x);
-    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f), vf::Exp(d, u.hi, u.lo));
+    return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f),
+                          vf::Exp<true, true>(d, u.hi, u.lo));
   }
 };
 
@@ -158,7 +162,7 @@ struct FastOp<ops::Softplus> {
     const V beta = hn::Set(d, op.beta);
     const V v = hn::Mul(beta, x);
     const V v_lo = vm::FiniteOrZero(d, vm::ProductError(beta, x, v));
-    const V e = vf::Exp(d, hn::Neg(hn::Abs(v)), hn::Zero(d));
+    const V e = vf::Exp<true, false>(d, hn::Neg(hn::Abs(v)), hn::Zero(d));
     const V l = vf::Log1p(d, e);
     const auto positive = hn::Gt(v, hn::Zero(d));
     const V slope = hn::Mul(hn::IfThenElse(positive, hn::Set(d, 1.0f), e),
@@ -170,8 +174,8 @@ struct FastOp<ops::Softplus> {
   static V Derivative(D d, const ops::Softplus& op, V x) {
     const V beta = hn::Set(d, op.beta);
     const V v = hn::Mul(beta, x);
-    const V s = vf::TimesSigmoid(d, hn::Set(d, 1.0f), v,
-                                 vm::FiniteOrZero(d, vm::ProductError(beta, x, v)));
+    const V s = vf::TimesSigmoid<true, true>(d, hn::Set(d, 1.0f), v,
+                                             vm::FiniteOrZero(d, vm::ProductError(beta, x, v)));
     return hn::IfThenElse(hn::Gt(v, hn::Set(d, op.threshold)), hn::Set(d, 1.0f), s);
   }
 };
@@ -182,11 +186,11 @@ struct FastOp<ops::LogSigmoid> {
   static constexpr bool kBackward = true;
   // min(x, 0) − log1p(e^(−|x|)).
   static V Forward(D d, const ops::LogSigmoid&, V x) {
-    const V l = vf::Log1p(d, vf::Exp(d, hn::Neg(hn::Abs(x)), hn::Zero(d)));
+    const V l = vf::Log1p(d, vf::Exp<true, false>(d, hn::Neg(hn::Abs(x)), hn::Zero(d)));
     return hn::Sub(hn::IfThenElseZero(hn::Lt(x, hn::Zero(d)), x), l);
   }
   static V Derivative(D d, const ops::LogSigmoid&, V x) {
-    return vf::TimesSigmoid(d, hn::Set(d, 1.0f), hn::Neg(x), hn::Zero(d));
+    return vf::TimesSigmoid<true, false>(d, hn::Set(d, 1.0f), hn::Neg(x), hn::Zero(d));
   }
 };
 
@@ -200,7 +204,7 @@ struct FastOp<ops::Mish> {
   // (3.4 ULP without).
   static V Forward(D d, const ops::Mish&, V x) {
     const V zero = hn::Zero(d), one = hn::Set(d, 1.0f), two = hn::Set(d, 2.0f);
-    const vf::ExpCore<D> ec = vf::Reduce(d, hn::Neg(hn::Abs(x)), zero);
+    const vf::ExpCore<D> ec = vf::Reduce<true, false>(d, hn::Neg(hn::Abs(x)), zero);
     const V eu = hn::Add(one, ec.q);
     const V e = vf::Scale(d, ec, eu);
     const V e2 = hn::Add(e, e);
@@ -226,23 +230,25 @@ struct FastOp<ops::Mish> {
     const V den_lo = hn::IfThenElse(negative, dn_lo, dp_lo);
     const V p = hn::Mul(x, num);
     const V p_lo = vm::FiniteOrZero(d, hn::MulAdd(x, num_lo, hn::MulSub(x, num, p)));
-    const V y = hn::Div(p, den);
-    const V c = hn::Mul(hn::NegMulAdd(y, den_lo, p_lo), hn::ApproximateReciprocal(den));
-    const V out = vf::Scale(d, vf::Only(d, ec, negative), vm::AddCorrection(d, y, c));
-    return hn::IfThenElse(hn::Lt(x, hn::Set(d, vf::kMin)), hn::CopySign(zero, x), out);
+    const V y = vf::Scale(d, vf::Only(d, ec, negative), vf::DividePairs(d, p, p_lo, den, den_lo));
+    // ±0 and +inf give x; below kMin ±0 with x's sign (−inf included)
+    const V special = hn::IfThenElse(hn::Lt(x, hn::Set(d, vf::kMin)), hn::CopySign(zero, x), x);
+    const auto is_special =
+        hn::Or(hn::Or(hn::Eq(x, zero), hn::IsInf(x)), hn::Lt(x, hn::Set(d, vf::kMin)));
+    return hn::IfThenElse(is_special, special, y);
   }
   // tanh(sp) + x·(1 − tanh(sp))(1 + tanh(sp))·σ(x), as ops::Mish::parts.
   static V Derivative(D d, const ops::Mish&, V x) {
     const V zero = hn::Zero(d), one = hn::Set(d, 1.0f), two = hn::Set(d, 2.0f);
-    const V e = vf::Exp(d, hn::Neg(hn::Abs(x)), zero);
+    const V e = vf::Exp<true, false>(d, hn::Neg(hn::Abs(x)), zero);
     const V n = hn::Mul(e, hn::Add(e, two));
     const V ee2 = hn::Mul(two, hn::Mul(e, e));
     const V np = hn::MulAdd(two, e, one);
     const auto negative = hn::Le(x, zero);
-    const V rd = hn::Div(one, hn::IfThenElse(negative, hn::Add(n, two), hn::Add(np, ee2)));
+    const V rd = vf::Reciprocal(d, hn::IfThenElse(negative, hn::Add(n, two), hn::Add(np, ee2)));
     const V t = hn::Mul(hn::IfThenElse(negative, n, np), rd);
     const V om = hn::Mul(hn::IfThenElse(negative, two, ee2), rd);
-    const V sig = hn::Div(hn::IfThenElse(negative, e, one), hn::Add(one, e));
+    const V sig = hn::Mul(hn::IfThenElse(negative, e, one), vf::Reciprocal(d, hn::Add(one, e)));
     return InfLimits(d, x, hn::MulAdd(hn::Mul(x, hn::Mul(om, hn::Add(one, t))), sig, t));
   }
 };
@@ -279,7 +285,7 @@ struct FastOp<ops::Gelu> {
     const V limit = hn::Set(d, 16.0f);
     const V x = hn::Min(hn::Max(x_in, hn::Neg(limit)), limit);
     const V p = hn::Mul(hn::Abs(x), hn::Set(d, G::kInvSqrt2Hi));
-    const V ex = vf::Exp(d, hn::Neg(hn::Mul(p, p)), hn::Zero(d));
+    const V ex = vf::Exp<true, false>(d, hn::Neg(hn::Mul(p, p)), hn::Zero(d));
     const V half = hn::Mul(hn::Mul(hn::Set(d, 0.5f), Erfcx(d, p).hi), ex);
     const V phi = hn::IfThenElse(hn::Le(x, hn::Zero(d)), half, hn::Sub(hn::Set(d, 1.0f), half));
     const V term = hn::Mul(hn::Mul(x, hn::Set(d, G::kInvSqrt2PiHi)), ex);

@@ -41,6 +41,11 @@ using VecT = hn::Vec<D>;
 // r^8/8! < 6e-9 relative: 0.05 ULP). q is rounded once, 1 + q once more.
 // Measured (`exponential`, dense sweep): 0.79 ULP.
 inline constexpr float kMin = -130.0f;
+#if HWY_TARGET <= HWY_AVX3 && HWY_ARCH_X86
+inline constexpr bool kHasScalef = true;  // Scale below: VSCALEFPS
+#else
+inline constexpr bool kHasScalef = false;
+#endif
 inline constexpr float kMax = 89.0f;
 
 template <class D>
@@ -51,16 +56,19 @@ struct ExpCore {
   bool normal;
 };
 
-template <class D, class V = VecT<D>>
+// kNonPositive: the caller guarantees v ≤ 0 (or NaN), so only the lower clamp is needed.
+// kLo: v_lo is not known to be 0.
+template <bool kNonPositive = false, bool kLo = true, class D, class V = VecT<D>>
 HWY_INLINE ExpCore<D> Reduce(D d, V v, V v_lo) {
   const hn::RebindToSigned<D> di;
-  v = hn::Min(hn::Max(v, hn::Set(d, kMin)), hn::Set(d, kMax));
+  v = hn::Max(v, hn::Set(d, kMin));
+  if constexpr (!kNonPositive) v = hn::Min(v, hn::Set(d, kMax));
   const V shifter = hn::Set(d, 12583039.0f);  // 1.5·2^23 + 127
   const V z = hn::MulAdd(v, hn::Set(d, 1.44269504088896341f), shifter);
   const V nf = hn::Sub(z, shifter);
   V r = hn::NegMulAdd(nf, hn::Set(d, 0.693359375f), v);
   r = hn::NegMulAdd(nf, hn::Set(d, -2.12194440e-4f), r);
-  r = hn::Add(r, v_lo);
+  if constexpr (kLo) r = hn::Add(r, v_lo);
   V p = hn::Set(d, 1.98412698e-4f);                 // 1/7!
   p = hn::MulAdd(p, r, hn::Set(d, 1.38888889e-3f));  // 1/6!
   p = hn::MulAdd(p, r, hn::Set(d, 8.33333333e-3f));  // 1/5!
@@ -68,6 +76,7 @@ HWY_INLINE ExpCore<D> Reduce(D d, V v, V v_lo) {
   p = hn::MulAdd(p, r, hn::Set(d, 1.66666667e-1f));  // 1/3!
   p = hn::MulAdd(p, r, hn::Set(d, 0.5f));
   const V q = hn::MulAdd(hn::Mul(r, r), p, r);
+  if constexpr (kHasScalef) return {q, nf, nf, true};  // Scale reads nf only
   const V s = hn::BitCast(d, hn::ShiftLeft<23>(hn::BitCast(di, z)));
   const bool normal = hn::AllFalse(d, hn::Gt(hn::Abs(nf), hn::Set(d, 126.0f)));
   return {q, nf, s, normal};
@@ -89,11 +98,19 @@ HWY_NOINLINE V ScaleSlow(D d, V u, V nf) {
   return hn::Mul(hn::Mul(u, s1), s2);
 }
 
+// On AVX-512, VSCALEFPS does it in one instruction with the same single rounding.
+#if HWY_TARGET <= HWY_AVX3 && HWY_ARCH_X86
+template <class D, class V = VecT<D>>
+HWY_INLINE V Scale(D, const ExpCore<D>& e, V u) {
+  return V{_mm512_scalef_ps(u.raw, e.nf.raw)};
+}
+#else
 template <class D, class V = VecT<D>>
 HWY_INLINE V Scale(D d, const ExpCore<D>& e, V u) {
   if (HWY_LIKELY(e.normal)) return hn::Mul(u, e.s);
   return ScaleSlow(d, u, e.nf);
 }
+#endif
 
 // The same core with n = 0 (no scaling) where `mask` is clear.
 template <class D, class M>
@@ -103,17 +120,17 @@ HWY_INLINE ExpCore<D> Only(D d, const ExpCore<D>& e, M mask) {
 }
 
 // e^(v + v_lo); 0 below −103.97, inf above 88.72. v_lo must be small (|v_lo| < 2^-10).
-template <class D, class V = VecT<D>>
+template <bool kNonPositive = false, bool kLo = true, class D, class V = VecT<D>>
 HWY_INLINE V Exp(D d, V v, V v_lo) {
-  const ExpCore<D> e = Reduce(d, v, v_lo);
+  const ExpCore<D> e = Reduce<kNonPositive, kLo>(d, v, v_lo);
   return Scale(d, e, hn::Add(hn::Set(d, 1.0f), e.q));
 }
 
 // m·e^(v + v_lo) = m·(1 + q) (one rounding, before the scaling: a denormal result rounds
 // once) · 2^n; ±0 (m's sign) below kMin.
-template <class D, class V = VecT<D>>
+template <bool kNonPositive = false, bool kLo = true, class D, class V = VecT<D>>
 HWY_INLINE V TimesExp(D d, V m, V v, V v_lo) {
-  const ExpCore<D> e = Reduce(d, v, v_lo);
+  const ExpCore<D> e = Reduce<kNonPositive, kLo>(d, v, v_lo);
   const V y = Scale(d, e, hn::MulAdd(m, e.q, m));
   return hn::IfThenElse(hn::Lt(v, hn::Set(d, kMin)), hn::CopySign(hn::Zero(d), m), y);
 }
@@ -133,47 +150,74 @@ HWY_INLINE V TimesExpPair(D d, V m, V m_lo, V v, V v_lo) {
 // Measured (elu, α = 1, dense sweep): 0.93 ULP.
 template <class D, class V = VecT<D>>
 HWY_INLINE V TimesExpm1(D d, V c, V v) {
-  const ExpCore<D> e = Reduce(d, hn::Max(v, hn::Set(d, -20.0f)), hn::Zero(d));
-  const V cs = hn::Mul(c, e.s);
-  const V y = hn::MulAdd(cs, e.q, hn::MulSub(c, e.s, c));
+  const ExpCore<D> e = Reduce<true, false>(d, hn::Max(v, hn::Set(d, -20.0f)), hn::Zero(d));
+  const V cs = Scale(d, e, c);  // exact
+  const V y = hn::MulAdd(cs, e.q, hn::Sub(cs, c));
   return hn::IfThenElse(hn::Eq(v, hn::Zero(d)), v, y);
+}
+
+// ---------------------------------------------------------------- quotients
+
+// 1/w to ~2^-23 (AVX2: 12-bit estimate, two Newton steps) or ~2^-27 (AVX-512: 14-bit, one);
+// no VDIVPS, whose throughput bounded the loops.
+template <class D, class V = VecT<D>>
+HWY_INLINE V Reciprocal(D d, V w) {
+  const V one = hn::Set(d, 1.0f);
+  V r = hn::ApproximateReciprocal(w);
+  r = hn::MulAdd(hn::NegMulAdd(w, r, one), r, r);
+  if constexpr (!kHasScalef) r = hn::MulAdd(hn::NegMulAdd(w, r, one), r, r);
+  return r;
+}
+
+// (num + num_lo)/(w + w_lo) rounded about once: y0 = num·(1/w), then one correction by the
+// remainder num − y0·w (exact by FMA) and the lo parts. For finite num and w ≥ 1.
+template <class D, class V = VecT<D>>
+HWY_INLINE V DividePairs(D d, V num, V num_lo, V w, V w_lo) {
+  const V r = Reciprocal(d, w);
+  const V y0 = hn::Mul(num, r);
+  const V res = hn::Add(hn::NegMulAdd(y0, w, num), hn::NegMulAdd(y0, w_lo, num_lo));
+  return hn::MulAdd(res, r, y0);
 }
 
 // m·σ(v + v_lo) = m·N/(1 + e), e = e^(−|v|), N = e for v < 0 and 1 for v ≥ 0. The
 // numerator m·(1 + q) is formed before the 2^n scaling (a denormal result rounds once) as
-// num + num_lo (two-product and two-sum), 1 + e as w + w_lo, and both lo parts go into one
-// correction of the quotient (a 12-bit reciprocal suffices for a term below 2^-23
-// relative). ±0 (m's sign) below v = kMin; m at v = +inf.
-// Measured on the dense sweep: sigmoid 1.2 ULP, silu 1.3 ULP (docs/accuracy.md).
-template <class D, class V = VecT<D>>
+// num + num_lo (two-product and two-sum), 1 + e as w + w_lo, and the quotient is rounded
+// about once (DividePairs). kUnitM: m = 1 (sigmoid), no special cases; kLo: v_lo may be
+// nonzero. Otherwise ±0 and
+// +inf give m, and v < kMin gives ±0 with m's sign.
+// Measured on the dense sweep: sigmoid 1.4 ULP, silu 1.3 ULP (docs/accuracy.md).
+template <bool kUnitM, bool kLo, class D, class V = VecT<D>>
 HWY_INLINE V TimesSigmoid(D d, V m, V v, V v_lo) {
   const auto negative = hn::Lt(v, hn::Zero(d));
-  // v_lo ≤ 2^-18 where e^v matters (|v| < 130); beyond, it may be huge (2.5·1e18's error).
-  const V lim = hn::Set(d, 0x1.0p-10f);
-  const V v_lo_c = hn::Min(hn::Max(v_lo, hn::Neg(lim)), lim);
-  const V a_lo = hn::IfThenElse(negative, v_lo_c, hn::Neg(v_lo_c));
-  const ExpCore<D> e = Reduce(d, hn::Neg(hn::Abs(v)), a_lo);
+  V a_lo = v_lo;
+  if constexpr (kLo) {
+    // v_lo ≤ 2^-18 where e^v matters (|v| < 130); beyond, it may be huge (2.5·1e18's error).
+    const V lim = hn::Set(d, 0x1.0p-10f);
+    const V v_lo_c = hn::Min(hn::Max(v_lo, hn::Neg(lim)), lim);
+    a_lo = hn::IfThenElse(negative, v_lo_c, hn::Neg(v_lo_c));
+  }
+  const ExpCore<D> e = Reduce<true, kLo>(d, hn::Neg(hn::Abs(v)), a_lo);
   const V one = hn::Set(d, 1.0f);
-  const V es = Scale(d, e, hn::Add(one, e.q));
+  const V eu = hn::Add(one, e.q);
+  const V es = Scale(d, e, eu);
   const V w = hn::Add(one, es);
   const V w_lo = hn::Add(hn::Sub(one, w), es);
-  // m·(1 + q) = m + m·q, |m| ≥ |m·q|
-  const V mq = hn::Mul(m, e.q);
-  const V mn = hn::Add(m, mq);
-  const V mn_lo = hn::Add(hn::Sub(mq, hn::Sub(mn, m)), hn::MulSub(m, e.q, mq));
+  V mn, mn_lo;
+  if constexpr (kUnitM) {
+    mn = eu;
+    mn_lo = hn::Sub(e.q, hn::Sub(eu, one));
+  } else {  // m·(1 + q) = m + m·q, |m| ≥ |m·q|
+    const V mq = hn::Mul(m, e.q);
+    mn = hn::Add(m, mq);
+    mn_lo = hn::Add(hn::Sub(mq, hn::Sub(mn, m)), hn::MulSub(m, e.q, mq));
+  }
   const V num = hn::IfThenElse(negative, mn, m);
   const V num_lo = hn::IfThenElseZero(negative, mn_lo);
-  const V y = hn::Div(num, w);
-  const V c = hn::Mul(hn::NegMulAdd(y, w_lo, num_lo), hn::ApproximateReciprocal(w));
-  // y + c, y itself where ±0 (m = −0 keeps its sign) or where c is not finite (m = ±inf)
-  const V out = Scale(d, Only(d, e, negative), vm::AddCorrection(d, y, c));
-  return hn::IfThenElse(hn::Lt(v, hn::Set(d, kMin)), hn::CopySign(hn::Zero(d), m), out);
-}
-
-// σ(v) from e = e^(−|v|) and w = 1 + e (backward's plain form).
-template <class D, class V = VecT<D>>
-HWY_INLINE V SigmoidFromExp(D d, V v, V e, V w) {
-  return hn::Div(hn::IfThenElse(hn::Lt(v, hn::Zero(d)), e, hn::Set(d, 1.0f)), w);
+  const V y = Scale(d, Only(d, e, negative), DividePairs(d, num, num_lo, w, w_lo));
+  if constexpr (kUnitM) return y;
+  const V special = hn::IfThenElse(hn::Lt(v, hn::Set(d, kMin)), hn::CopySign(hn::Zero(d), m), m);
+  const auto is_special = hn::Or(hn::Lt(v, hn::Set(d, kMin)), hn::IsInf(m));
+  return hn::IfThenElse(hn::Or(is_special, hn::Eq(m, hn::Zero(d))), special, y);
 }
 
 // ---------------------------------------------------------------- log1p
@@ -192,7 +236,7 @@ HWY_INLINE V Log1p(D d, V e) {
   const V f = hn::IfThenElse(big, hn::MulSub(w, hn::Set(d, 0.5f), one), e);
   const V w_lo = hn::Sub(e, hn::Sub(w, one));  // exact
   const V corr = hn::IfThenElseZero(big, hn::Mul(w_lo, hn::ApproximateReciprocal(w)));
-  const V s = hn::Div(f, hn::Add(hn::Set(d, 2.0f), f));
+  const V s = hn::Mul(f, Reciprocal(d, hn::Add(hn::Set(d, 2.0f), f)));
   const V z = hn::Mul(s, s);
   V r = hn::Set(d, 0.24279078841f);                   // Lg4
   r = hn::MulAdd(r, z, hn::Set(d, 0.28498786688f));  // Lg3
@@ -224,11 +268,10 @@ HWY_INLINE V Tanh(D d, V x) {
   p = hn::MulAdd(p, s, hn::Set(d, -0.3333333134651184f));
   const V near = hn::MulAdd(hn::Mul(a, s), p, a);
   const V one = hn::Set(d, 1.0f);
-  const V e = Exp(d, hn::Neg(hn::Add(a, a)), hn::Zero(d));
+  const V e = Exp<true, false>(d, hn::Neg(hn::Add(a, a)), hn::Zero(d));
   const V w = hn::Add(one, e);
   const V w_lo = hn::Add(hn::Sub(one, w), e);
-  const V t = hn::Div(hn::Add(e, e), w);
-  const V far = hn::MulAdd(hn::Mul(t, w_lo), hn::ApproximateReciprocal(w), hn::Sub(one, t));
+  const V far = hn::Sub(one, DividePairs(d, hn::Add(e, e), hn::Zero(d), w, w_lo));
   return hn::CopySign(hn::IfThenElse(hn::Lt(a, hn::Set(d, 0.5625f)), near, far), x);
 }
 
