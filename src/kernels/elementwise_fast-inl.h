@@ -94,11 +94,12 @@ struct FastOp<ops::Elu> {
   static constexpr bool kForward = true;
   static constexpr bool kBackward = true;
   static V Forward(D d, const ops::Elu& op, V x) {
-    const V neg = vf::TimesExpm1(d, hn::Set(d, op.alpha), NonPositive(d, x));
+    // x > 0 lanes compute garbage (no upper clamp), discarded by the select
+    const V neg = vf::TimesExpm1(d, hn::Set(d, op.alpha), x);
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), x, neg);
   }
   static V Derivative(D d, const ops::Elu& op, V x) {
-    const V neg = vf::TimesExp<true, false>(d, hn::Set(d, op.alpha), NonPositive(d, x), hn::Zero(d));
+    const V neg = vf::TimesExp<true, false>(d, hn::Set(d, op.alpha), x, hn::Zero(d));
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f), neg);
   }
 };
@@ -114,13 +115,12 @@ struct FastOp<ops::Selu> {
   }
   static V Forward(D d, const S&, V x) {
     const V pos = TimesConstant(d, S::kScaleF, S::kScaleLo, x, hn::Zero(d));
-    const V neg = WithLo(d, vf::TimesExpm1(d, hn::Set(d, S::kScaleAlphaF), NonPositive(d, x)));
+    const V neg = WithLo(d, vf::TimesExpm1(d, hn::Set(d, S::kScaleAlphaF), x));
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), pos, neg);
   }
   static V Derivative(D d, const S&, V x) {
     const V neg =
-        WithLo(d, vf::TimesExp<true, false>(d, hn::Set(d, S::kScaleAlphaF), NonPositive(d, x),
-                                    hn::Zero(d)));
+        WithLo(d, vf::TimesExp<true, false>(d, hn::Set(d, S::kScaleAlphaF), x, hn::Zero(d)));
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, S::kScaleF), neg);
   }
 };
@@ -140,6 +140,7 @@ struct FastOp<ops::Celu> {
   }
   // α·expm1(u) + α·e^u·u_lo, α·e^u = α + α·expm1(u).
   static V Forward(D d, const ops::Celu& op, V x) {
+    if (op.alpha == 1.0f) return FastOp<ops::Elu>::Forward(d, ops::Elu{1.0f}, x);  // u = x
     const vm::Pair<D> u = Argument(d, op, x);
     const V alpha = hn::Set(d, op.alpha);
     const V m = vf::TimesExpm1(d, alpha, u.hi);
@@ -147,6 +148,7 @@ struct FastOp<ops::Celu> {
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), x, neg);
   }
   static V Derivative(D d, const ops::Celu& op, V x) {
+    if (op.alpha == 1.0f) return FastOp<ops::Elu>::Derivative(d, ops::Elu{1.0f}, x);
     const vm::Pair<D> u = Argument(d, op, x);
     return hn::IfThenElse(hn::Gt(x, hn::Zero(d)), hn::Set(d, 1.0f),
                           vf::Exp<true, true>(d, u.hi, u.lo));
@@ -161,14 +163,18 @@ struct FastOp<ops::Softplus> {
   static V Forward(D d, const ops::Softplus& op, V x) {
     const V beta = hn::Set(d, op.beta);
     const V v = hn::Mul(beta, x);
-    const V v_lo = vm::FiniteOrZero(d, vm::ProductError(beta, x, v));
     const V e = vf::Exp<true, false>(d, hn::Neg(hn::Abs(v)), hn::Zero(d));
     const V l = vf::Log1p(d, e);
     const auto positive = hn::Gt(v, hn::Zero(d));
+    if (op.beta == 1.0f) {  // v = x exactly
+      return hn::IfThenElse(hn::Gt(x, hn::Set(d, op.threshold)), x,
+                            hn::IfThenElse(positive, hn::Add(x, l), l));
+    }
+    const V v_lo = vm::FiniteOrZero(d, vm::ProductError(beta, x, v));
     const V slope = hn::Mul(hn::IfThenElse(positive, hn::Set(d, 1.0f), e),
                             hn::ApproximateReciprocal(hn::Add(hn::Set(d, 1.0f), e)));
     const V num = hn::MulAdd(slope, v_lo, hn::IfThenElse(positive, hn::Add(v, l), l));
-    const V y = op.beta == 1.0f ? num : hn::Div(num, beta);
+    const V y = hn::Div(num, beta);
     return hn::IfThenElse(hn::Gt(v, hn::Set(d, op.threshold)), x, y);
   }
   static V Derivative(D d, const ops::Softplus& op, V x) {
