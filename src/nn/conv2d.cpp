@@ -210,6 +210,11 @@ class Conv2d final : public Layer {
   }
 
   Tensor backward(const Tensor& grad_output) override {
+    if (per_image_) {
+      Tensor grad_input = Tensor::uninitialized({g_.batch, in_, g_.height, g_.width});
+      backward_per_image(grad_output, &grad_input);
+      return grad_input;
+    }
     parameter_gradients(grad_output);
     // dcols gets its own buffer: a second backward after the same forward needs cols_.
     const std::size_t rows = g_.rows(), columns = g_.columns();
@@ -222,6 +227,7 @@ class Conv2d final : public Layer {
   }
 
   void backward_parameters(const Tensor& grad_output) override {
+    if (per_image_) return backward_per_image(grad_output, nullptr);
     parameter_gradients(grad_output);
   }
 
@@ -271,6 +277,7 @@ class Conv2d final : public Layer {
       return compute_per_image(input, act, keep_for_backward);
     }
     const std::size_t rows = g_.rows(), columns = g_.columns(), positions = g_.positions();
+    per_image_ = false;
     cols_.resize(rows * columns);
     im2col(input.raw(), g_, cols_.data(), columns);
     product_.resize(out_ * columns);
@@ -315,16 +322,21 @@ class Conv2d final : public Layer {
   // conv2: 784 and 144; conv3's 16 would fill half of the 32-column register tile at best).
   static constexpr std::size_t kPerImageMinPositions = 64;
 
-  // One image at a time, the images split across the pool: im2col of the image, the
-  // product written straight into the image's (out, OH·OW) block of the output (no
-  // product buffer, no scatter), then the bias and `act` per channel while it is in cache.
-  // For backward (keep_for_backward) each image's columns go to their place in cols_, the
-  // whole batch's (K × N·P) matrix; otherwise to a per-thread K × P buffer (166 KiB for
-  // conv2, in L2) and nothing grows with the batch. Each output has the bits of the whole-
-  // batch product (one dot product over K either way).
+  // One image at a time, the images split across the pool: im2col of the image into a
+  // per-thread K × P buffer (166 KiB for conv2, in L2), the product written straight into
+  // the image's (out, OH·OW) block of the output (no product buffer, no scatter), then the
+  // bias and `act` per channel while it is in cache. For backward the layer keeps its
+  // input (backward_per_image recomputes each image's columns in cache: cheaper than
+  // writing the batch's K × N·P columns to memory and reading them back). Each output has
+  // the bits of the whole-batch product (one dot product over K either way).
   Tensor compute_per_image(const Tensor& input, const Activation* act, bool keep_for_backward) {
-    const std::size_t rows = g_.rows(), positions = g_.positions(), columns = g_.columns();
-    if (keep_for_backward) cols_.resize(rows * columns);
+    const std::size_t rows = g_.rows(), positions = g_.positions();
+    if (keep_for_backward) {
+      detail::keep_copy(input, input_);
+    } else {
+      input_ = Tensor();
+    }
+    per_image_ = true;
     Geometry one = g_;
     one.batch = 1;
     Tensor output = Tensor::uninitialized({g_.batch, out_, g_.out_height, g_.out_width});
@@ -333,14 +345,13 @@ class Conv2d final : public Layer {
     const std::size_t image_in = in_ * g_.height * g_.width, image_out = out_ * positions;
     auto images = [&](std::size_t begin, std::size_t end) {
       thread_local std::vector<float> scratch;
-      if (!keep_for_backward) scratch.resize(rows * positions);
-      const std::size_t ld = keep_for_backward ? columns : positions;
+      scratch.resize(rows * positions);
       for (std::size_t n = begin; n < end; ++n) {
-        float* cols = keep_for_backward ? cols_.data() + n * positions : scratch.data();
-        im2col(x + n * image_in, one, cols, ld);
+        float* cols = scratch.data();
+        im2col(x + n * image_in, one, cols, positions);
         float* yn = y + n * image_out;
         detail::gemm_serial(Transpose::kNo, Transpose::kNo, out_, positions, rows, 1.0f,
-                            weight_.raw(), rows, cols, ld, 0.0f, yn, positions);
+                            weight_.raw(), rows, cols, positions, 0.0f, yn, positions);
         for (std::size_t o = 0; o < out_; ++o) {
           // One channel (≤ a few K floats) per call: below every threading threshold.
           const std::span<float> plane(yn + o * positions, positions);
@@ -364,6 +375,65 @@ class Conv2d final : public Layer {
     }
     have_forward_ = keep_for_backward;
     return output;
+  }
+
+  // Backward after compute_per_image, one image at a time in cache: the image's columns
+  // again (im2col of the kept input), dW_h += dY_n · cols_nᵀ read straight from grad_output
+  // (no gather), and for the input gradient dcols_n = Wᵀ · dY_n and col2im into dx_n. The
+  // batch is cut in two fixed halves h, each with its own weight-gradient sum, computed on
+  // two threads and added in a fixed order: the bits do not depend on the thread count.
+  // The bias gradient sums each channel over the images in order, in double.
+  void backward_per_image(const Tensor& grad_output, Tensor* grad_input) {
+    detail::check_backward(spec(), have_forward_, grad_output,
+                           Shape{g_.batch, out_, g_.out_height, g_.out_width});
+    const std::size_t rows = g_.rows(), positions = g_.positions(), batch = g_.batch;
+    const std::size_t image_in = in_ * g_.height * g_.width, image_out = out_ * positions;
+    Geometry one = g_;
+    one.batch = 1;
+    const float* x = input_.raw();
+    const float* dy = grad_output.raw();
+    float* dx = grad_input != nullptr ? grad_input->raw() : nullptr;
+    halves_.assign(2 * out_ * rows, 0.0f);
+    auto half = [&](std::size_t h) {
+      thread_local std::vector<float> cols, grad_cols;
+      cols.resize(rows * positions);
+      if (dx != nullptr) grad_cols.resize(rows * positions);
+      float* dw = halves_.data() + h * out_ * rows;
+      for (std::size_t n = batch * h / 2; n < batch * (h + 1) / 2; ++n) {
+        const float* dyn = dy + n * image_out;
+        im2col(x + n * image_in, one, cols.data(), positions);
+        detail::gemm_serial(Transpose::kNo, Transpose::kYes, out_, rows, positions, 1.0f, dyn,
+                            positions, cols.data(), positions, 1.0f, dw, rows);
+        if (dx == nullptr) continue;
+        detail::gemm_serial(Transpose::kYes, Transpose::kNo, rows, positions, out_, 1.0f,
+                            weight_.raw(), rows, dyn, positions, 0.0f, grad_cols.data(),
+                            positions);
+        float* dxn = dx + n * image_in;
+        zero_run(dxn, image_in);
+        col2im(grad_cols.data(), one, dxn);
+      }
+    };
+    if (kernels::detail::pool_threads() > 1) {
+      kernels::detail::run_parallel([&](std::size_t t, std::size_t count) {
+        for (std::size_t h = t; h < 2; h += count) half(h);
+      });
+    } else {
+      half(0);
+      half(1);
+    }
+    float* dw = weight_grad_.raw();
+    const float* first = halves_.data();
+    const float* second = halves_.data() + out_ * rows;
+    for (std::size_t i = 0; i < out_ * rows; ++i) dw[i] += first[i] + second[i];
+    if (has_bias_) {
+      for (std::size_t o = 0; o < out_; ++o) {
+        double sum = 0;
+        for (std::size_t n = 0; n < batch; ++n) {
+          sum += row_sum(dy + n * image_out + o * positions, positions);
+        }
+        bias_grad_[o] += static_cast<float>(sum);
+      }
+    }
   }
 
   Geometry geometry(const Shape& input) const {
@@ -393,6 +463,11 @@ class Conv2d final : public Layer {
   Tensor weight_, weight_grad_, bias_, bias_grad_;
   Geometry g_{};
   std::vector<float> cols_, product_, grad_cols_;
+  // One image at a time (compute_per_image): the kept input and the two halves' weight
+  // gradients.
+  bool per_image_ = false;
+  Tensor input_;
+  std::vector<float> halves_;
   bool have_forward_ = false;
 };
 
