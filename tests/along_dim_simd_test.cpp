@@ -172,10 +172,10 @@ TEST(AlongDimSimd, EveryRowLengthFrom1To40WithinTheTablesBounds) {
 
 TEST(AlongDimSimd, DimsOtherThanTheLastAndLargeArrays) {
   // inner = 3 (< lanes: lines gathered), 40 (whole vectors of lines plus a rest), 17;
-  // {64, 1000} and {300, 257} are above the threading threshold.
+  // {300, 1000} and {1100, 257} are above the threading threshold (256K elements).
   const std::vector<std::pair<Shape, int>> cases{
       {{5, 9, 3}, 1},     {{2, 7, 40}, 1},  {{2, 40, 17}, 0}, {{2, 40, 17}, 1},
-      {{2, 40, 17}, 2},   {{33, 64}, 0},    {{64, 1000}, 1},  {{300, 257}, 0},
+      {{2, 40, 17}, 2},   {{33, 64}, 0},    {{300, 1000}, 1}, {{1100, 257}, 0},
       {{4, 300, 40}, 1},  {{1, 1, 5}, -1},  {{6, 1}, 1},      {{1, 70}, 0}};
   for (ActivationId id : kFamily) {
     for (const auto& [shape, dim] : cases) {
@@ -211,7 +211,7 @@ TEST(AlongDimSimd, LongRowsAndBlocksOfShortRowsWithinTheTablesBounds) {
 TEST(AlongDimSimd, ALinesBitsDoNotDependOnItsNeighbours) {
   for (ActivationId id : kFamily) {
     for (std::size_t row : {10, 33, 1000}) {
-      const std::size_t rows = 70000 / row;
+      const std::size_t rows = 300000 / row;  // above the threading threshold
       const Shape shape{rows, row};
       const std::vector<float> xs = random_floats(rows * row, 5.0f, 3);
       const std::vector<float> dy = random_floats(rows * row, 1.0f, 4);

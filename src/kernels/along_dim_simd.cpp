@@ -569,12 +569,14 @@ HWY_EXPORT(SoftmaxLines);
 namespace {
 
 // Arrays of at least this many elements are split across the pool's threads by lines.
-// Not settled by measurement yet: while this was written the second core was busy with other
-// builds, and 2 threads gained nothing at any size from 64K to 1M elements
-// (a throwaway timing loop over 10- and 1000-element rows, ACTLAB_NUM_THREADS=1 vs 2). 32K is
-// the elementwise kernels' threshold for ops of similar cost per element (8K, elementwise.cpp)
-// times 4 for the per-call scratch and batching; re-measure on a quiet machine.
-constexpr std::size_t kParallelMin = std::size_t{1} << 15;
+// Measured (fast tier, AVX-512, softmax over rows of 10 and 1000, forward and backward; the
+// threshold set to 0 and the same binary run with ACTLAB_NUM_THREADS=1 and 2 alternately,
+// three rounds, 7 timings each; /tmp harness recorded in docs/benchmarks.md, "Softmax
+// family"), machine load 5-6 on its 2 cores: 2 threads were slower than 1 at every size
+// from 8K to 128K (64K, rows of 1000, forward 2.6 vs 3.2 G elements/s), within ±10% either
+// way from 256K to 1M, and 2× faster at 16M (actlab_peer_bench). 256K is where they stopped
+// losing; re-measure on a quiet machine, where the split should pay off sooner.
+constexpr std::size_t kParallelMin = std::size_t{1} << 18;
 // Lines longer than this along a dimension other than the last would need a large
 // transposed scratch: left to the scalar loops.
 constexpr std::size_t kMaxStridedSize = std::size_t{1} << 16;
