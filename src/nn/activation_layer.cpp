@@ -105,6 +105,13 @@ class ActivationLayer final : public Layer {
     if (input.is_view() || !(generic || is_prelu())) return forward(input, training);
     input_shape_ = input.shape();
     output_shape_ = input_shape_;
+    if (is_prelu() && !training) {
+      // In place (kernels.hpp: a forward's dst may alias its src); nothing kept.
+      mode_ = Mode::kPrelu;
+      kernels::prelu_forward(slopes_.data(), input_shape_, input.data(), input.data());
+      keep_for_backward(Tensor(), false);
+      return std::move(input);
+    }
     if (is_prelu()) {
       mode_ = Mode::kPrelu;
       Tensor output = Tensor::uninitialized(output_shape_);
