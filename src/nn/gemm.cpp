@@ -3,12 +3,12 @@
 // target by foreach_target.h, and everything outside the HWY_NAMESPACE block is in HWY_ONCE).
 //
 // Why a kernel of our own: the machines this project runs on pin OpenBLAS to its Haswell
-// (AVX2) kernels (OPENBLAS_CORETYPE=Haswell in their environment, so that numpy and the
-// study's samplers round the same way everywhere). On this Zen 5 machine those run the seed
-// CNN's products at 72–83 GFLOP/s per core; OpenBLAS's own AVX-512 kernels reach 118–148
-// on the same shapes, and so does the 8 × 32 AVX-512 kernel below (the shapes and figures:
-// docs/benchmarks.md, "Own GEMM"). Where the best target has no AVX-512, OpenBLAS's kernels
-// are as fast as ours would be, so they stay.
+// (AVX2) kernels (OPENBLAS_CORETYPE=Haswell in their environment; the study's samplers
+// replay numpy's OpenBLAS rounding). On this Zen 5 machine (full-width AVX-512) those run
+// the seed CNN's products at 108–122 GFLOP/s per core, the 8 × 32 AVX-512 kernel below at
+// 151–240 (one thread, interleaved; OpenBLAS's own AVX-512 kernels, unpinned, 140–218 in
+// a noisier run). The shapes and figures: docs/benchmarks.md, "Own GEMM". Where the best
+// target has no AVX-512, OpenBLAS's kernels stay.
 
 // clang-format off
 #undef HWY_TARGET_INCLUDE
