@@ -12,6 +12,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -277,6 +278,81 @@ TEST(AlongDimSimd, SpecialValuesAsTheScalarLoops) {
         }
       }
     }
+  }
+}
+
+// glu (vectorised on the FMA targets): forward and backward against the double reference
+// within the table's bounds for half-blocks of every length 1..40 (vector tails) and dims
+// other than the last; special values (NaN, ±inf, ±0, |b| beyond the e^(−64) tail, huge a)
+// as the scalar loops give them (the same NaNs, zeros and infinities).
+TEST(AlongDimSimd, GluWithinTheTablesBoundsAndSpecialValuesAsTheScalarLoops) {
+  const Activation base(ActivationId::kGlu);
+  double worst_f = 0, worst_b = 0;
+  for (std::size_t half = 1; half <= 40; ++half) {
+    for (const auto& [shape, dim] : std::vector<std::pair<Shape, int>>{
+             {{3, 2 * half}, 1}, {{2 * half, 5}, 0}, {{2, 2 * half, 3}, 1}}) {
+      Activation act = base;
+      act.set("dim", dim);
+      const Shape out = output_shape(act, shape);
+      const std::size_t n = element_count(shape), m = element_count(out);
+      const std::vector<float> xs = random_floats(n, 8.0f, static_cast<std::uint32_t>(half));
+      const std::vector<float> dy = random_floats(m, 1.0f, static_cast<std::uint32_t>(half + 99));
+      std::vector<float> y(m), dx(n);
+      kernels::forward(act, shape, xs, y);
+      kernels::backward(act, shape, xs, dy, dx);
+      const std::vector<double> xd(xs.begin(), xs.end()), dyd(dy.begin(), dy.end());
+      std::vector<double> y_ref(m), dx_ref(n);
+      reference::forward(act, shape, xd, y_ref);
+      reference::backward(act, shape, xd, dyd, dx_ref);
+      for (std::size_t i = 0; i < m; ++i) {
+        const double e = ulp_error(y[i], y_ref[i]);
+        worst_f = std::max(worst_f, e);
+        ASSERT_LE(e, act.info().ulp.forward + kSlack) << "glu forward, half " << half << " at " << i;
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        const double e = ulp_error(dx[i], dx_ref[i]);
+        worst_b = std::max(worst_b, e);
+        ASSERT_LE(e, act.info().ulp.backward + kSlack) << "glu backward, half " << half << " at " << i;
+      }
+    }
+  }
+  std::printf("glu (%s): forward %.3f ULP, backward %.3f ULP\n", simd_target().c_str(), worst_f,
+              worst_b);
+  // Every pair (a, b) of special values, 19 halves so that a tail is involved.
+  const std::vector<float> special{kNaN, kInf, -kInf, 0.0f, -0.0f, 1e30f, -1e30f, 70.0f,
+                                   -70.0f, 100.0f, -100.0f, 1.5f, -2.5f, 3e38f, -1e-40f};
+  std::vector<float> as, bs;
+  for (float a : special) {
+    for (float b : special) {
+      as.push_back(a);
+      bs.push_back(b);
+    }
+  }
+  const std::size_t half = as.size();
+  std::vector<float> xs(as);
+  xs.insert(xs.end(), bs.begin(), bs.end());
+  const Shape shape{2 * half};
+  const std::vector<float> dy = random_floats(half, 2.0f, 5);
+  std::vector<float> y(half), dx(2 * half), y_s(half), dx_s(2 * half);
+  kernels::forward(base, shape, xs, y);
+  kernels::backward(base, shape, xs, dy, dx);
+  on_target("SCALAR", [&] {
+    kernels::forward(base, shape, xs, y_s);
+    kernels::backward(base, shape, xs, dy, dx_s);
+  });
+  const auto same = [&](float v, float v_s, const std::string& where) {
+    ASSERT_EQ(std::isnan(v), std::isnan(v_s)) << where << ": " << v << " vs " << v_s;
+    if (v_s == 0 || std::isinf(v_s)) {
+      EXPECT_EQ(v, v_s) << where;
+    } else if (!std::isnan(v_s)) {
+      EXPECT_LE(ulp_error(v, v_s), 2 * base.info().ulp.forward) << where;
+    }
+  };
+  for (std::size_t i = 0; i < half; ++i) {
+    const std::string at = " a = " + std::to_string(as[i]) + ", b = " + std::to_string(bs[i]);
+    same(y[i], y_s[i], "forward" + at);
+    same(dx[i], dx_s[i], "da" + at);
+    same(dx[half + i], dx_s[half + i], "db" + at);
   }
 }
 

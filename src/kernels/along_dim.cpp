@@ -7,9 +7,9 @@
 // e^((x_k − m)/T) keeps ≤ 1 ULP even where the difference is large (plain float loses
 // |x_k − m|·2^-24 relative: 8 ULP at a difference of 13); sums are compensated.
 //
-// The softmax family runs the vector version of these loops (along_dim_simd.cpp) where the
-// SIMD target has one (FMA targets: AVX2, AVX-512); the loops here are the specification and
-// what SSE4 and scalar targets run.
+// The softmax family and glu run the vector version of these loops (along_dim_simd.cpp)
+// where the SIMD target has one (FMA targets: AVX2, AVX-512); the loops here are the
+// specification and what SSE4 and scalar targets run.
 #include "kernels/along_dim.hpp"
 
 #include <cmath>
@@ -202,24 +202,6 @@ void glu_forward(const DimSplit& split, std::span<const float> src, std::span<fl
   }
 }
 
-// dy·a·σ'(b), σ'(b) = e/(1 + e)², e = e^(−|b|) (no cancellation of 1 − σ), with dy·a,
-// 1 + e and its square carried as hi + lo and one division (4.4 ULP rounded step by step).
-// Beyond |b| = 64, σ'(b) = e to float precision and times_exp keeps dy·a·e^(−|b|) from
-// passing through a denormal.
-float times_sigmoid_slope(float dy, float a, float b) {
-  const float m = dy * a;
-  const float m_lo = finite_or_zero(product_error(dy, a, m));
-  if (-std::fabs(b) < kExpTail) return times_exp(m, -std::fabs(b), m_lo);
-  const float e = std::exp(-std::fabs(b));
-  const float n = m * e;
-  const float n_lo = product_error(m, e, n) + m_lo * e;
-  const float s = 1 + e;
-  const float s_lo = fast_sum_error(1.0f, e, s);
-  const float d = s * s;
-  const float d_lo = product_error(s, s, d) + 2 * s * s_lo;
-  return divide_pairs(n, finite_or_zero(n_lo), d, d_lo);
-}
-
 // From the input: da = dy·σ(b), db = dy·a·σ'(b).
 void glu_backward(const DimSplit& split, std::span<const float> src,
                   std::span<const float> diff_dst, std::span<float> diff_src) {
@@ -319,6 +301,24 @@ std::optional<SoftmaxKind> softmax_kind(ActivationId id) {
 
 }  // namespace
 
+// dy·a·σ'(b), σ'(b) = e/(1 + e)², e = e^(−|b|) (no cancellation of 1 − σ), with dy·a,
+// 1 + e and its square carried as hi + lo and one division (4.4 ULP rounded step by step).
+// Beyond |b| = 64, σ'(b) = e to float precision and times_exp keeps dy·a·e^(−|b|) from
+// passing through a denormal.
+float times_sigmoid_slope(float dy, float a, float b) {  // along_dim_simd.hpp
+  const float m = dy * a;
+  const float m_lo = finite_or_zero(product_error(dy, a, m));
+  if (-std::fabs(b) < kExpTail) return times_exp(m, -std::fabs(b), m_lo);
+  const float e = std::exp(-std::fabs(b));
+  const float n = m * e;
+  const float n_lo = product_error(m, e, n) + m_lo * e;
+  const float s = 1 + e;
+  const float s_lo = fast_sum_error(1.0f, e, s);
+  const float d = s * s;
+  const float d_lo = product_error(s, s, d) + 2 * s * s_lo;
+  return divide_pairs(n, finite_or_zero(n_lo), d, d_lo);
+}
+
 void along_dim_forward(const Activation& act, std::span<const std::size_t> shape,
                        std::span<const float> src, std::span<float> dst) {
   const Shape out_shape = output_shape(act, shape);  // throws for a bad dim or size
@@ -342,6 +342,7 @@ void along_dim_forward(const Activation& act, std::span<const std::size_t> shape
     case A::kLogSoftmax:
       return log_softmax_forward(split_of(act, shape), temperature_of(act), src, dst);
     case A::kGlu:
+      if (simd_glu_forward(split_of(act, shape), src.data(), dst.data())) return;
       return glu_forward(split_of(act, shape), src, dst);
     case A::kMaxout:
       return maxout_forward(split_of(act, shape), pieces_of(act), src, dst);
@@ -384,6 +385,10 @@ void along_dim_backward(const Activation& act, std::span<const std::size_t> shap
       return log_softmax_backward(split_of(act, shape), temperature_of(act), saved, diff_dst,
                                   diff_src);
     case A::kGlu:
+      if (simd_glu_backward(split_of(act, shape), saved.data(), diff_dst.data(),
+                            diff_src.data())) {
+        return;
+      }
       return glu_backward(split_of(act, shape), saved, diff_dst, diff_src);
     case A::kMaxout:
       return maxout_backward(split_of(act, shape), pieces_of(act), saved, diff_dst, diff_src);

@@ -541,6 +541,121 @@ void Lines(const detail::SoftmaxCall& call, std::size_t j0, std::size_t j1) {
 }  // namespace softmax_simd
 #endif  // HWY_NATIVE_FMA
 
+#if HWY_NATIVE_FMA
+// ---------------------------------------------------------------- glu
+//
+// glu's halves are contiguous blocks (a = the first half·inner elements of each outer
+// slice, b the second, y half·inner), so it is elementwise over them: the vector twins of
+// along_dim.cpp's times_sigmoid and times_sigmoid_slope (vec_math-inl.h's TimesSigmoid,
+// TimesExp, DividePairs), the same carried terms.
+namespace glu_simd {
+
+using D = hn::ScalableTag<float>;
+using V = hn::Vec<D>;
+
+// m·σ(v), ±0 for m = ±0 whatever v (detail::times_sigmoid).
+HWY_INLINE V TimesSigmoid(D d, V m, V v) {
+  return hn::IfThenElse(hn::Eq(m, hn::Zero(d)), m, vm::TimesSigmoid(d, m, v, hn::Zero(d)));
+}
+
+// dy·a·σ'(b), σ'(b) = e/(1 + e)², e = e^(−|b|) (detail::times_sigmoid_slope): beyond
+// |b| = 64, dy·a·e^(−|b|).
+HWY_INLINE V TimesSigmoidSlope(D d, V dy, V a, V b) {
+  const V zero = hn::Zero(d);
+  const V m = hn::Mul(dy, a);
+  const V m_lo = vm::FiniteOrZero(d, vm::ProductError(dy, a, m));
+  const V v = hn::Neg(hn::Abs(b));
+  const V tail = vm::TimesExp(d, m, m_lo, v, zero);
+  const V e = vm::Exp(d, v, zero);
+  const V n = hn::Mul(m, e);
+  const V n_lo = hn::MulAdd(m_lo, e, vm::ProductError(m, e, n));
+  const V one = hn::Set(d, 1.0f);
+  const V s = hn::Add(one, e);
+  const V s_lo = vm::FastSumError(one, e, s);
+  const V q = hn::Mul(s, s);
+  const V q_lo = hn::MulAdd(hn::Add(s, s), s_lo, vm::ProductError(s, s, q));
+  const V body = vm::DividePairs(d, n, vm::FiniteOrZero(d, n_lo), q, q_lo);
+  return hn::IfThenElse(hn::Lt(v, hn::Set(d, -64.0f)), tail, body);  // kExpTail
+}
+
+// A vector is computed in vector form when every a (and dy) is below 2^60 in magnitude and
+// every b finite; otherwise (NaN, infinities, products near overflow: the vector forms
+// multiply before scaling) and for the last partial vector, by the scalar functions, so the
+// special values are the scalar loops'.
+HWY_INLINE bool Plain(D d, V a, V b) {
+  return hn::AllTrue(d, hn::And(hn::Lt(hn::Abs(a), hn::Set(d, 1.152921504606846976e18f)),
+                                hn::IsFinite(b)));
+}
+
+void Forward(const float* a, const float* b, float* y, std::size_t n) {
+  const D d;
+  const std::size_t lanes = hn::Lanes(d);
+  std::size_t k = 0;
+  for (; k + lanes <= n; k += lanes) {
+    const V av = hn::LoadU(d, a + k);
+    const V bv = hn::LoadU(d, b + k);
+    if (HWY_LIKELY(Plain(d, av, bv))) {
+      hn::StoreU(TimesSigmoid(d, av, bv), d, y + k);
+    } else {
+      for (std::size_t i = k; i < k + lanes; ++i) y[i] = detail::times_sigmoid(a[i], b[i], 0.0f);
+    }
+  }
+  for (; k < n; ++k) y[k] = detail::times_sigmoid(a[k], b[k], 0.0f);
+}
+
+// da = dy·σ(b), db = dy·a·σ'(b); every input element of a vector is read before its
+// outputs are written.
+void Backward(const float* a, const float* b, const float* dy, float* da, float* db,
+              std::size_t n) {
+  const D d;
+  const std::size_t lanes = hn::Lanes(d);
+  std::size_t k = 0;
+  const auto scalar = [&](std::size_t i) {
+    const float g = dy[i], av = a[i], bv = b[i];
+    da[i] = detail::times_sigmoid(g, bv, 0.0f);
+    db[i] = detail::times_sigmoid_slope(g, av, bv);
+  };
+  for (; k + lanes <= n; k += lanes) {
+    const V av = hn::LoadU(d, a + k);
+    const V bv = hn::LoadU(d, b + k);
+    const V g = hn::LoadU(d, dy + k);
+    if (HWY_LIKELY(Plain(d, av, bv) && Plain(d, g, bv))) {
+      const V out_a = TimesSigmoid(d, g, bv);
+      const V out_b = TimesSigmoidSlope(d, g, av, bv);
+      hn::StoreU(out_a, d, da + k);
+      hn::StoreU(out_b, d, db + k);
+    } else {
+      for (std::size_t i = k; i < k + lanes; ++i) scalar(i);
+    }
+  }
+  for (; k < n; ++k) scalar(k);
+}
+
+}  // namespace glu_simd
+#endif  // HWY_NATIVE_FMA
+
+// glu over one outer slice: forward when dy is null (out = y), else backward (out = the
+// slice's diff_src, a half then b half). Returns false at once on targets without a vector
+// version.
+bool GluSlice(const float* x, const float* dy, float* out, std::size_t half_elements) {
+#if HWY_NATIVE_FMA
+  const float* a = x;
+  const float* b = x + half_elements;
+  if (dy == nullptr) {
+    glu_simd::Forward(a, b, out, half_elements);
+  } else {
+    glu_simd::Backward(a, b, dy, out, out + half_elements, half_elements);
+  }
+  return true;
+#else
+  (void)x;
+  (void)dy;
+  (void)out;
+  (void)half_elements;
+  return false;
+#endif
+}
+
 // Computes lines [j0, j1) of the call and returns true, or returns false at once on targets
 // without a vector version.
 bool SoftmaxLines(const detail::SoftmaxCall& call, std::size_t j0, std::size_t j1) {
@@ -565,6 +680,7 @@ HWY_AFTER_NAMESPACE();
 namespace actlab::kernels::detail {
 
 HWY_EXPORT(SoftmaxLines);
+HWY_EXPORT(GluSlice);
 
 namespace {
 
@@ -608,6 +724,26 @@ bool simd_softmax_forward(SoftmaxKind kind, const DimSplit& split, float tempera
   const SoftmaxCall call{kind,        false, split.size, split.inner, temperature,
                          fast_path(), src,   nullptr,    dst};
   return run(call, split.outer * split.inner);
+}
+
+bool simd_glu_forward(const DimSplit& split, const float* src, float* dst) {
+  const std::size_t half = split.size / 2 * split.inner;
+  if (!HWY_DYNAMIC_DISPATCH(GluSlice)(src, nullptr, dst, 0)) return false;
+  for (std::size_t o = 0; o < split.outer; ++o) {
+    HWY_DYNAMIC_DISPATCH(GluSlice)(src + 2 * o * half, nullptr, dst + o * half, half);
+  }
+  return true;
+}
+
+bool simd_glu_backward(const DimSplit& split, const float* src, const float* diff_dst,
+                       float* diff_src) {
+  const std::size_t half = split.size / 2 * split.inner;
+  if (!HWY_DYNAMIC_DISPATCH(GluSlice)(src, diff_dst, diff_src, 0)) return false;
+  for (std::size_t o = 0; o < split.outer; ++o) {
+    HWY_DYNAMIC_DISPATCH(GluSlice)(src + 2 * o * half, diff_dst + o * half,
+                                   diff_src + 2 * o * half, half);
+  }
+  return true;
 }
 
 bool simd_softmax_backward(SoftmaxKind kind, const DimSplit& split, float temperature,

@@ -1,6 +1,6 @@
-// The softmax family (softmax, softmin, log_softmax) forward and backward with Highway
-// vectors (along_dim_simd.cpp), for the FMA targets (AVX2, AVX-512); along_dim.cpp calls
-// these first and runs its scalar loops when they return false (SSE4 and scalar targets,
+// The softmax family (softmax, softmin, log_softmax) and glu forward and backward with
+// Highway vectors (along_dim_simd.cpp), for the FMA targets (AVX2, AVX-512); along_dim.cpp
+// calls these first and runs its scalar loops when they return false (SSE4 and scalar targets,
 // or a shape the vector path leaves alone). Sizes are checked by the caller.
 #pragma once
 
@@ -20,5 +20,13 @@ bool simd_softmax_forward(SoftmaxKind kind, const DimSplit& split, float tempera
 // The gradient from the saved output y; diff_src may alias diff_dst. Returns false as above.
 bool simd_softmax_backward(SoftmaxKind kind, const DimSplit& split, float temperature,
                            const float* y, const float* diff_dst, float* diff_src);
+
+// glu (y = a·σ(b), a | b the halves along the split's dimension) forward, and its backward
+// from the input, with Highway vectors (FMA targets); false (nothing written) elsewhere.
+bool simd_glu_forward(const DimSplit& split, const float* src, float* dst);
+// glu's dy·a·σ'(b), scalar (along_dim.cpp): the loops' and the vector path's edge cases.
+float times_sigmoid_slope(float dy, float a, float b);
+bool simd_glu_backward(const DimSplit& split, const float* src, const float* diff_dst,
+                       float* diff_src);
 
 }  // namespace actlab::kernels::detail
