@@ -463,10 +463,11 @@ void Lines(const detail::SoftmaxCall& call, std::size_t j0, std::size_t j1) {
     return;
   }
   // Short rows of the last dimension, fast path: whole blocks of `lanes` rows in place
-  // (fast::Block); log_softmax, T ≠ 1 backward and the last partial block take the scratch.
+  // (fast::Block), the last rows in a padded block; log_softmax and T ≠ 1 backward take the
+  // scratch.
   const bool blocks = call.fast && inner == 1 && call.kind != detail::SoftmaxKind::kLogSoftmax &&
                       (!call.backward || call.temperature == 1.0f);
-  if (blocks && j1 - j0 >= lanes) {
+  if (blocks) {
     HWY_ALIGN std::int32_t row_of[kRowMinVectors * kMaxLanes * kMaxLanes];
     for (std::size_t p = 0, r = 0, k = 0; p < size * lanes; ++p) {
       row_of[p] = static_cast<std::int32_t>(r);
@@ -474,16 +475,29 @@ void Lines(const detail::SoftmaxCall& call, std::size_t j0, std::size_t j1) {
     }
     const fast::Block blk{size, row_of};
     const bool negate = call.kind == detail::SoftmaxKind::kSoftmin;
+    const auto block = [&](const float* a, const float* b, float* out) {
+      if (call.backward) {
+        fast::ShortSoftmaxBackward(d, blk, negate, call.temperature, a, b, out);
+      } else {
+        fast::ShortSoftmaxForward(d, blk, negate, call.temperature, a, out);
+      }
+    };
     for (; j0 + lanes <= j1; j0 += lanes) {
       const std::size_t at = j0 * size;
-      if (call.backward) {
-        fast::ShortSoftmaxBackward(d, blk, negate, call.temperature, call.a + at, call.b + at,
-                                   call.out + at);
-      } else {
-        fast::ShortSoftmaxForward(d, blk, negate, call.temperature, call.a + at, call.out + at);
-      }
+      block(call.a + at, call.b ? call.b + at : nullptr, call.out + at);
     }
     if (j0 == j1) return;
+    // The last rows: a block padded with rows of zeros (each row's bits are its own).
+    constexpr std::size_t kBlockMax = kRowMinVectors * kMaxLanes * kMaxLanes;
+    HWY_ALIGN float pa[kBlockMax] = {};
+    HWY_ALIGN float pb[kBlockMax] = {};
+    HWY_ALIGN float po[kBlockMax];
+    const std::size_t count = (j1 - j0) * size;
+    std::memcpy(pa, call.a + j0 * size, count * sizeof(float));
+    if (call.b) std::memcpy(pb, call.b + j0 * size, count * sizeof(float));
+    block(pa, pb, po);
+    std::memcpy(call.out + j0 * size, po, count * sizeof(float));
+    return;
   }
   std::vector<float> lo(size * lanes);
   std::vector<float> a, b;  // the transposed scratch, on first use
