@@ -356,5 +356,51 @@ TEST(AlongDimSimd, GluWithinTheTablesBoundsAndSpecialValuesAsTheScalarLoops) {
   }
 }
 
+// maxout (vectorised where inner ≥ a vector, and along the last dim for 2 ≤ pieces < 2
+// vectors): the same bits as the scalar loops (SCALAR target), forward and backward, with
+// ties (±0 included), NaNs and infinities, every group count around the block and vector
+// sizes, and in place.
+TEST(AlongDimSimd, MaxoutGivesTheScalarLoopsBits) {
+  const std::vector<float> values{1.0f, 2.0f, -3.0f, 0.0f, -0.0f, kInf, -kInf, kNaN, 2.0f, 7.5f};
+  std::uint32_t seed = 1;
+  for (std::size_t pieces : {1, 2, 3, 4, 5, 16, 20, 31, 33}) {
+    for (const auto& [shape, dim] : std::vector<std::pair<Shape, int>>{
+             {{3, 37 * pieces}, 1}, {{2, 17 * pieces}, 1}, {{1, 5 * pieces}, -1},
+             {{2, 2 * pieces, 40}, 1}, {{2, 3 * pieces, 17}, 1}, {{pieces, 19}, 0}}) {
+      Activation act(ActivationId::kMaxout);
+      act.set("pieces", static_cast<double>(pieces)).set("dim", dim);
+      const Shape out = output_shape(act, shape);
+      const std::size_t n = element_count(shape), m = element_count(out);
+      std::mt19937 rng(seed++);
+      std::vector<float> xs(n);
+      for (float& x : xs) {
+        x = rng() % 4 == 0 ? values[rng() % values.size()] : static_cast<float>(rng() % 64) / 8;
+      }
+      const std::vector<float> dy = random_floats(m, 1.0f, seed);
+      std::vector<float> y(m), dx(n), y_s(m), dx_s(n);
+      kernels::forward(act, shape, xs, y);
+      kernels::backward(act, shape, xs, dy, dx);
+      on_target("SCALAR", [&] {
+        kernels::forward(act, shape, xs, y_s);
+        kernels::backward(act, shape, xs, dy, dx_s);
+      });
+      const std::string where = act.to_string() + " shape [" + std::to_string(shape.front()) +
+                                "…" + std::to_string(shape.back()) + "]";
+      for (std::size_t i = 0; i < m; ++i) {
+        ASSERT_TRUE(same_bits(y[i], y_s[i])) << where << " forward at " << i << ": " << y[i]
+                                             << " vs " << y_s[i];
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        ASSERT_TRUE(same_bits(dx[i], dx_s[i])) << where << " backward at " << i;
+      }
+      std::vector<float> in_place = xs;
+      kernels::forward(act, shape, in_place, std::span<float>(in_place).first(m));
+      for (std::size_t i = 0; i < m; ++i) {
+        ASSERT_TRUE(same_bits(in_place[i], y[i])) << where << " forward in place at " << i;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace actlab

@@ -7,7 +7,7 @@
 // e^((x_k − m)/T) keeps ≤ 1 ULP even where the difference is large (plain float loses
 // |x_k − m|·2^-24 relative: 8 ULP at a difference of 13); sums are compensated.
 //
-// The softmax family and glu run the vector version of these loops (along_dim_simd.cpp)
+// The softmax family, glu and maxout run the vector version of these loops (along_dim_simd.cpp)
 // where the SIMD target has one (FMA targets: AVX2, AVX-512); the loops here are the
 // specification and what SSE4 and scalar targets run.
 #include "kernels/along_dim.hpp"
@@ -345,6 +345,9 @@ void along_dim_forward(const Activation& act, std::span<const std::size_t> shape
       if (simd_glu_forward(split_of(act, shape), src.data(), dst.data())) return;
       return glu_forward(split_of(act, shape), src, dst);
     case A::kMaxout:
+      if (simd_maxout_forward(split_of(act, shape), pieces_of(act), src.data(), dst.data())) {
+        return;
+      }
       return maxout_forward(split_of(act, shape), pieces_of(act), src, dst);
     default:  // elementwise rows (the shaped entry points route only along-dim ones here)
       break;
@@ -391,6 +394,10 @@ void along_dim_backward(const Activation& act, std::span<const std::size_t> shap
       }
       return glu_backward(split_of(act, shape), saved, diff_dst, diff_src);
     case A::kMaxout:
+      if (simd_maxout_backward(split_of(act, shape), pieces_of(act), saved.data(),
+                               diff_dst.data(), diff_src.data())) {
+        return;
+      }
       return maxout_backward(split_of(act, shape), pieces_of(act), saved, diff_dst, diff_src);
     default:  // elementwise rows (the shaped entry points route only along-dim ones here)
       break;

@@ -648,6 +648,157 @@ void Backward(const float* a, const float* b, const float* dy, float* da, float*
 }  // namespace glu_simd
 #endif  // HWY_NATIVE_FMA
 
+#if HWY_NATIVE_FMA
+// ---------------------------------------------------------------- maxout
+//
+// y_j = the first maximal of its group's `pieces` inputs (a NaN counts as maximal: the first
+// NaN wins), dy_j back to that input, 0 to the others: selections, so the vector path gives
+// the scalar loops' bits. Along a dimension with inner ≥ lanes, vectors run across inner;
+// along the last (inner = 1) with 2 ≤ pieces < 2 vectors, `lanes` groups at a time are
+// transposed in registers (fast::LoadColumns: group = row) and the backward's outputs built
+// on the contiguous block with permutes. Other shapes: the scalar loops.
+namespace maxout_simd {
+
+using D = hn::ScalableTag<float>;
+using V = hn::Vec<D>;
+using DI = hn::RebindToSigned<D>;
+using VI = hn::Vec<DI>;
+
+template <class Get>
+HWY_INLINE void FirstMax(D d, std::size_t pieces, Get get, V& m, VI& idx) {
+  const DI di;
+  m = get(0);
+  idx = hn::Zero(di);
+  for (std::size_t p = 1; p < pieces; ++p) {
+    const V v = get(p);
+    const auto take = hn::AndNot(hn::IsNaN(m), hn::Or(hn::IsNaN(v), hn::Gt(v, m)));
+    m = hn::IfThenElse(take, v, m);
+    idx = hn::IfThenElse(hn::RebindMask(di, take), hn::Set(di, static_cast<int>(p)), idx);
+  }
+  (void)d;
+}
+
+// The scalar loops' first maximal index of x[0], x[stride], … (along_dim.cpp first_max).
+inline std::size_t FirstMaxScalar(const float* x, std::size_t pieces, std::size_t stride) {
+  std::size_t best = 0;
+  for (std::size_t p = 1; p < pieces; ++p) {
+    if (std::isnan(x[best * stride])) break;
+    const float v = x[p * stride];
+    if (std::isnan(v) || v > x[best * stride]) best = p;
+  }
+  return best;
+}
+
+// One group at (x, y or dy/out) with stride, scalar.
+inline void GroupScalar(std::size_t pieces, std::size_t stride, const float* x, const float* dy,
+                        float* out) {
+  const std::size_t best = FirstMaxScalar(x, pieces, stride);
+  if (dy == nullptr) {
+    *out = x[best * stride];
+    return;
+  }
+  const float g = *dy;  // read before writing
+  for (std::size_t p = 0; p < pieces; ++p) out[p * stride] = p == best ? g : 0.0f;
+}
+
+// Forward (dy null: out = y) or backward (out = diff_src) over the whole array; false where
+// the shape is left to the scalar loops.
+bool Run(std::size_t outer, std::size_t size, std::size_t inner, std::size_t pieces,
+         const float* x, const float* dy, float* out) {
+  const D d;
+  const DI di;
+  const std::size_t lanes = hn::Lanes(d);
+  const std::size_t groups = size / pieces;
+  if (inner >= lanes) {
+    for (std::size_t o = 0; o < outer; ++o) {
+      for (std::size_t j = 0; j < groups; ++j) {
+        const float* xg = x + (o * size + j * pieces) * inner;
+        const std::size_t y_at = (o * groups + j) * inner;
+        std::size_t i = 0;
+        for (; i + lanes <= inner; i += lanes) {
+          V m;
+          VI idx;
+          FirstMax(d, pieces, [&](std::size_t p) { return hn::LoadU(d, xg + p * inner + i); }, m,
+                   idx);
+          if (dy == nullptr) {
+            hn::StoreU(m, d, out + y_at + i);
+            continue;
+          }
+          const V g = hn::LoadU(d, dy + y_at + i);
+          float* dx = out + (o * size + j * pieces) * inner + i;
+          for (std::size_t p = 0; p < pieces; ++p) {
+            const auto win = hn::RebindMask(d, hn::Eq(idx, hn::Set(di, static_cast<int>(p))));
+            hn::StoreU(hn::IfThenElseZero(win, g), d, dx + p * inner);
+          }
+        }
+        for (; i < inner; ++i) {
+          GroupScalar(pieces, inner, xg + i, dy ? dy + y_at + i : nullptr,
+                      dy ? out + (o * size + j * pieces) * inner + i : out + y_at + i);
+        }
+      }
+    }
+    return true;
+  }
+  if (inner != 1 || pieces < 2 || pieces >= softmax_simd::kRowMinVectors * lanes) return false;
+  HWY_ALIGN std::int32_t row_of[softmax_simd::kRowMinVectors * softmax_simd::kMaxLanes *
+                                softmax_simd::kMaxLanes];
+  for (std::size_t q = 0, r = 0, k = 0; q < pieces * lanes; ++q) {
+    row_of[q] = static_cast<std::int32_t>(r);
+    if (++k == pieces) k = 0, ++r;
+  }
+  V cols[softmax_simd::kRowMinVectors * softmax_simd::kMaxLanes];
+  for (std::size_t o = 0; o < outer; ++o) {
+    std::size_t g0 = 0;
+    for (; g0 + lanes <= groups; g0 += lanes) {
+      const float* xb = x + o * size + g0 * pieces;
+      softmax_simd::fast::LoadColumns(d, pieces, xb, cols);
+      V m;
+      VI idx;
+      FirstMax(d, pieces, [&](std::size_t p) { return cols[p]; }, m, idx);
+      if (dy == nullptr) {
+        hn::StoreU(m, d, out + o * groups + g0);
+        continue;
+      }
+      const V g = hn::LoadU(d, dy + o * groups + g0);
+      float* dx = out + o * size + g0 * pieces;
+      for (std::size_t v = 0; v < pieces; ++v) {
+        const VI rows_i = hn::LoadU(di, row_of + v * lanes);
+        const auto rows = hn::IndicesFromVec(d, rows_i);
+        // The piece of each output position: v·lanes + l − row·pieces.
+        const VI piece = hn::Sub(hn::Add(hn::Iota(di, 0), hn::Set(di, static_cast<int>(v * lanes))),
+                                 hn::Mul(rows_i, hn::Set(di, static_cast<int>(pieces))));
+        const auto win = hn::RebindMask(
+            d, hn::Eq(hn::TableLookupLanes(idx, hn::IndicesFromVec(di, rows_i)), piece));
+        hn::StoreU(hn::IfThenElseZero(win, hn::TableLookupLanes(g, rows)), d, dx + v * lanes);
+      }
+    }
+    for (; g0 < groups; ++g0) {
+      GroupScalar(pieces, 1, x + o * size + g0 * pieces, dy ? dy + o * groups + g0 : nullptr,
+                  dy ? out + o * size + g0 * pieces : out + o * groups + g0);
+    }
+  }
+  return true;
+}
+
+}  // namespace maxout_simd
+#endif  // HWY_NATIVE_FMA
+
+bool MaxoutRun(std::size_t outer, std::size_t size, std::size_t inner, std::size_t pieces,
+               const float* x, const float* dy, float* out) {
+#if HWY_NATIVE_FMA
+  return maxout_simd::Run(outer, size, inner, pieces, x, dy, out);
+#else
+  (void)outer;
+  (void)size;
+  (void)inner;
+  (void)pieces;
+  (void)x;
+  (void)dy;
+  (void)out;
+  return false;
+#endif
+}
+
 // glu over one outer slice: forward when dy is null (out = y), else backward (out = the
 // slice's diff_src, a half then b half). Returns false at once on targets without a vector
 // version.
@@ -695,6 +846,7 @@ namespace actlab::kernels::detail {
 
 HWY_EXPORT(SoftmaxLines);
 HWY_EXPORT(GluSlice);
+HWY_EXPORT(MaxoutRun);
 
 namespace {
 
@@ -758,6 +910,20 @@ bool simd_glu_backward(const DimSplit& split, const float* src, const float* dif
                                    diff_src + 2 * o * half, half);
   }
   return true;
+}
+
+bool simd_maxout_forward(const DimSplit& split, std::size_t pieces, const float* src,
+                         float* dst) {
+  if (split.outer * split.size * split.inner == 0) return true;
+  return HWY_DYNAMIC_DISPATCH(MaxoutRun)(split.outer, split.size, split.inner, pieces, src,
+                                         nullptr, dst);
+}
+
+bool simd_maxout_backward(const DimSplit& split, std::size_t pieces, const float* src,
+                          const float* diff_dst, float* diff_src) {
+  if (split.outer * split.size * split.inner == 0) return true;
+  return HWY_DYNAMIC_DISPATCH(MaxoutRun)(split.outer, split.size, split.inner, pieces, src,
+                                         diff_dst, diff_src);
 }
 
 bool simd_softmax_backward(SoftmaxKind kind, const DimSplit& split, float temperature,

@@ -24,6 +24,13 @@ bool simd_softmax_backward(SoftmaxKind kind, const DimSplit& split, float temper
 // glu (y = a·σ(b), a | b the halves along the split's dimension) forward, and its backward
 // from the input, with Highway vectors (FMA targets); false (nothing written) elsewhere.
 bool simd_glu_forward(const DimSplit& split, const float* src, float* dst);
+// maxout forward, and its backward from the input, with Highway vectors where the shape
+// suits them (dims with inner ≥ a vector; the last dim with 2 ≤ pieces < 2 vectors) on the
+// FMA targets; false (nothing written) elsewhere. Same bits as the scalar loops.
+bool simd_maxout_forward(const DimSplit& split, std::size_t pieces, const float* src,
+                         float* dst);
+bool simd_maxout_backward(const DimSplit& split, std::size_t pieces, const float* src,
+                          const float* diff_dst, float* diff_src);
 // glu's dy·a·σ'(b), scalar (along_dim.cpp): the loops' and the vector path's edge cases.
 float times_sigmoid_slope(float dy, float a, float b);
 bool simd_glu_backward(const DimSplit& split, const float* src, const float* diff_dst,
