@@ -382,7 +382,8 @@ class Conv2d final : public Layer {
   // (no gather), and for the input gradient dcols_n = Wᵀ · dY_n and col2im into dx_n. The
   // batch is cut in two fixed halves h, each with its own weight-gradient sum, computed on
   // two threads and added in a fixed order: the bits do not depend on the thread count.
-  // The bias gradient sums each channel over the images in order, in double.
+  // The bias gradient sums each channel in double, per half (images in order), the two
+  // halves then added.
   void backward_per_image(const Tensor& grad_output, Tensor* grad_input) {
     detail::check_backward(spec(), have_forward_, grad_output,
                            Shape{g_.batch, out_, g_.out_height, g_.out_width});
@@ -394,6 +395,7 @@ class Conv2d final : public Layer {
     const float* dy = grad_output.raw();
     float* dx = grad_input != nullptr ? grad_input->raw() : nullptr;
     halves_.assign(2 * out_ * rows, 0.0f);
+    bias_halves_.assign(2 * out_, 0.0);
     auto half = [&](std::size_t h) {
       thread_local std::vector<float> cols, grad_cols;
       cols.resize(rows * positions);
@@ -404,6 +406,10 @@ class Conv2d final : public Layer {
         im2col(x + n * image_in, one, cols.data(), positions);
         detail::gemm_serial(Transpose::kNo, Transpose::kYes, out_, rows, positions, 1.0f, dyn,
                             positions, cols.data(), positions, 1.0f, dw, rows);
+        if (has_bias_) {
+          double* db = bias_halves_.data() + h * out_;
+          for (std::size_t o = 0; o < out_; ++o) db[o] += row_sum(dyn + o * positions, positions);
+        }
         if (dx == nullptr) continue;
         detail::gemm_serial(Transpose::kYes, Transpose::kNo, rows, positions, out_, 1.0f,
                             weight_.raw(), rows, dyn, positions, 0.0f, grad_cols.data(),
@@ -427,11 +433,7 @@ class Conv2d final : public Layer {
     for (std::size_t i = 0; i < out_ * rows; ++i) dw[i] += first[i] + second[i];
     if (has_bias_) {
       for (std::size_t o = 0; o < out_; ++o) {
-        double sum = 0;
-        for (std::size_t n = 0; n < batch; ++n) {
-          sum += row_sum(dy + n * image_out + o * positions, positions);
-        }
-        bias_grad_[o] += static_cast<float>(sum);
+        bias_grad_[o] += static_cast<float>(bias_halves_[o] + bias_halves_[out_ + o]);
       }
     }
   }
@@ -468,6 +470,7 @@ class Conv2d final : public Layer {
   bool per_image_ = false;
   Tensor input_;
   std::vector<float> halves_;
+  std::vector<double> bias_halves_;
   bool have_forward_ = false;
 };
 
