@@ -1,10 +1,14 @@
 // Conv2d (cross-correlation, as PyTorch): y[n, o] = b[o] + Σ_c W[o, c] ⋆ x[n, c], with
-// stride and zero padding. Lowered to one matrix product per pass over the whole batch:
-//   cols (C·k·k × N·P) holds every receptive field (im2col), P = OH·OW;
-//   forward:  Y (out × N·P) = W (out × C·k·k) · cols, then scattered to (N, out, OH, OW);
-//   backward: dW += dY · colsᵀ;  db += row sums of dY;  dcols = Wᵀ · dY, then col2im.
-// One large product instead of N small ones keeps BLAS efficient on the seed CNN's small
-// late layers (4×4 outputs). cols is kept from forward for the weight gradient.
+// stride and zero padding, lowered to matrix products over im2col's columns (P = OH·OW):
+// - planes of ≥ 64 outputs (the seed CNN's conv1 and conv2), one image at a time, the
+//   images split across the pool: cols_n (C·k·k × P) in a per-thread buffer that stays in
+//   cache, Y_n (out × P) = W · cols_n written straight into the output; backward recomputes
+//   cols_n from the kept input: dW += dY_n · cols_nᵀ, dcols_n = Wᵀ · dY_n, then col2im
+//   (compute_per_image, backward_per_image);
+// - smaller planes (conv3's 4×4), one product over the whole batch, which keeps the
+//   product wide enough: cols (C·k·k × N·P) kept for backward, Y (out × N·P) scattered to
+//   (N, out, OH, OW); dW += dY · colsᵀ, dcols = Wᵀ · dY on the gathered dY.
+// The bias (and a fused activation) is applied in the pass that writes the output.
 #include <algorithm>
 #include <cstring>
 #include <memory>
