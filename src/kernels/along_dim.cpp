@@ -45,26 +45,16 @@ void for_each_line(const DimSplit& split, Body body) {
 }
 
 // ---------------------------------------------------------------- softmax family
-
-// (v − m)/T as hi + lo, v = ±x: v − m exactly by two-sum, then the quotient and its
-// remainder (v − m − q·T is exact by fma).
-struct Shifted {
-  float hi;
-  float lo;
-};
-Shifted shifted(float v, float m, float temperature) {
-  const float d = v - m;
-  const float d_lo = finite_or_zero(sum_error(v, -m, d));
-  const float q = d / temperature;
-  const float r = -product_error(q, temperature, d);
-  return {q, finite_or_zero((r + d_lo) / temperature)};
-}
-
-// e^(hi + lo) ≈ e^hi·(1 + lo).
-float exp_shifted(const Shifted& s) {
-  const float e = std::exp(s.hi);
-  return e + e * s.lo;
-}
+//
+// Each line is computed in double and rounded to float once, at the end. x_k − m of two
+// floats is exact in double unless their exponents are more than 29 apart, and then it is
+// within 2^-53 relative, which matters nowhere: y_k is a float above 0 only for
+// (x_k − m)/T > −104. e^(…) (glibc's exp, < 1 ULP of double) and the sums (plain double
+// sums, ≤ n·2^-53 relative: 4e-12 at 40,000 elements, a 1e-4 of a float ULP) leave each result
+// within 0.5 ULP + ~1e-7 of the exact one. Float steps with carried hi + lo parts
+// (compensated sums, expf's rounding uncarried) reached 2.05 ULP forward on a 30,000-element
+// row at T = 0.5 (bound 2); doubles are also simpler. They are the fallback: speed matters
+// less here than on the vector tiers.
 
 // The maximum of sign·x over the line and the first index holding it (−inf and index 0
 // when the line holds only −inf or NaN: the result is then NaN, as in PyTorch).
@@ -81,64 +71,62 @@ Max line_max(std::span<const float> src, const Line& line, std::size_t size, flo
   return m;
 }
 
-// y = softmax(sign·x/T): sign = 1 for softmax, −1 for softmin. dst may alias src. Each
-// e_k = e^(hi + lo) and the sum are kept as hi + lo pairs (e_k's lo in `lo`), so y_k is
-// rounded about once after exp.
+// A line of saved softmax outputs sums to 1 within its roundings; the preimage the
+// reference takes (T·log y, docs/conventions.md §7) has softmax y/Σy. A sum outside
+// [1/2, 2] is not a softmax output's (the caller's own y): taken as is, divided by 1.
+double normaliser(double sum) { return sum >= 0.5 && sum <= 2 ? sum : 1; }
+
+// y = softmax(sign·x/T): sign = 1 for softmax, −1 for softmin. dst may alias src.
+// e_k = e^((sign·x_k − m)/T), y_k = e_k/Σ e_j. A NaN anywhere (or inf − inf in the shift:
+// a +inf entry, a line of −inf) makes the sum, and so the line, NaN.
 void softmax_forward(const DimSplit& split, float sign, float temperature,
                      std::span<const float> src, std::span<float> dst) {
-  std::vector<float> lo(split.size);
+  std::vector<double> e(split.size);
+  const double t = temperature;
   for_each_line(split, [&](const Line& line) {
-    const float m = line_max(src, line, split.size, sign).value;
-    CompensatedSum sum;
+    const double m = line_max(src, line, split.size, sign).value;
+    double sum = 0;
     for (std::size_t k = 0; k < split.size; ++k) {
-      const Shifted s = shifted(sign * src[line.at(k)], m, temperature);
-      const float e = std::exp(s.hi);
-      dst[line.at(k)] = e;
-      lo[k] = e * s.lo;
-      sum.add(e);
-      sum.add(lo[k]);
+      e[k] = std::exp((sign * src[line.at(k)] - m) / t);
+      sum += e[k];
     }
-    const float total = sum.value();
-    const float total_lo = sum.value_lo();
     for (std::size_t k = 0; k < split.size; ++k) {
-      dst[line.at(k)] = divide_pairs(dst[line.at(k)], lo[k], total, total_lo);
+      dst[line.at(k)] = static_cast<float>(e[k] / sum);
     }
   });
 }
 
-// From the output y: dx_k = (sign/T)·y_k·(dy_k − Σ_j dy_j·y_j). The dot product (exact
-// products, compensated sum), the difference and the product are carried as hi + lo and
-// rounded once at the division by T. diff_src may alias diff_dst.
+// From the output y: dx_k = (sign/T)·p_k·(dy_k − Σ_j dy_j·p_j) at p = y/Σ y_j, the
+// softmax of y's preimage (as the vector fast tier's SoftmaxBackward): the gradient at the
+// point the saved y stands for. The products dy_j·y_j are exact in double. diff_src may
+// alias diff_dst (each dy_k is read before dx_k is written).
 void softmax_backward(const DimSplit& split, float sign, float temperature,
                       std::span<const float> y, std::span<const float> diff_dst,
                       std::span<float> diff_src) {
   for_each_line(split, [&](const Line& line) {
-    CompensatedSum dot;
+    double sum = 0;
+    double dot = 0;
     for (std::size_t k = 0; k < split.size; ++k) {
-      const float dy = diff_dst[line.at(k)];
-      const float yk = y[line.at(k)];
-      const float p = dy * yk;
-      dot.add(p);
-      dot.add(finite_or_zero(product_error(dy, yk, p)));
+      const double yk = y[line.at(k)];
+      sum += yk;
+      dot += static_cast<double>(diff_dst[line.at(k)]) * yk;
     }
-    const float d = dot.value();
-    const float d_lo = dot.value_lo();
+    const double s = normaliser(sum);
+    const double b = dot / s;
+    const double c = sign / (s * static_cast<double>(temperature));
     for (std::size_t k = 0; k < split.size; ++k) {
       const std::size_t at = line.at(k);
-      const float dy = diff_dst[at];
-      const float g = dy - d;
-      const float g_lo = sum_error(dy, -d, g) - d_lo;
-      const float p = y[at] * g;
-      const float p_lo = product_error(y[at], g, p) + y[at] * g_lo;
-      diff_src[at] = sign * divide_pairs(p, finite_or_zero(p_lo), temperature, 0.0f);
+      diff_src[at] = static_cast<float>(c * y[at] * (diff_dst[at] - b));
     }
   });
 }
 
-// y_k = (x_k/T − m) − log Σ_j e^(x_j/T − m). The sum is 1 + t, t the terms other than the
-// maximum's, so log1p(t) keeps the maximum's y ≈ −t accurate when t is tiny.
+// y_k = (x_k − m)/T − log Σ_j e^((x_j − m)/T). The sum is 1 + t, t the terms other than
+// the maximum's, so log1p(t) keeps the maximum's y = −log1p(t) ≈ −t accurate when t is
+// tiny; both terms of y_k are ≤ 0 in sign, so no cancellation.
 void log_softmax_forward(const DimSplit& split, float temperature, std::span<const float> src,
                          std::span<float> dst) {
+  const double t = temperature;
   for_each_line(split, [&](const Line& line) {
     const Max m = line_max(src, line, split.size, 1);
     if (std::isinf(m.value)) {
@@ -147,42 +135,37 @@ void log_softmax_forward(const DimSplit& split, float temperature, std::span<con
       for (std::size_t k = 0; k < split.size; ++k) dst[line.at(k)] = std::nanf("");
       return;
     }
-    CompensatedSum others;
+    const double max = m.value;
+    double others = 0;
     for (std::size_t k = 0; k < split.size; ++k) {
-      if (k != m.index) others.add(exp_shifted(shifted(src[line.at(k)], m.value, temperature)));
+      if (k != m.index) others += std::exp((src[line.at(k)] - max) / t);
     }
-    // log1p(t + t_lo) ≈ log1p(t) + t_lo/(1 + t)
-    const float t = others.value();
-    const float log_sum = std::log1p(t);
-    const float log_sum_lo = others.value_lo() / (1 + t);
+    const double log_sum = std::log1p(others);
     for (std::size_t k = 0; k < split.size; ++k) {
-      const Shifted s = shifted(src[line.at(k)], m.value, temperature);
-      const float y = s.hi - log_sum;  // both terms ≤ 0: no cancellation
-      // An entry of −inf gives −inf; its error terms would be inf − inf = NaN.
-      dst[line.at(k)] =
-          std::isfinite(y) ? y + (sum_error(s.hi, -log_sum, y) + s.lo - log_sum_lo) : y;
+      dst[line.at(k)] = static_cast<float>((src[line.at(k)] - max) / t - log_sum);
     }
   });
 }
 
-// From the output y: dx_k = (dy_k − e^(y_k)·Σ_j dy_j)/T, the sum, product and difference
-// carried as hi + lo and rounded once at the division by T. diff_src may alias diff_dst.
+// From the output y: dx_k = (dy_k − p_k·Σ_j dy_j)/T at p = e^y/Σ e^(y_j), the softmax of
+// y's preimage T·y (Σ e^(y_j) is 1 within y's roundings; taken as 1 outside [1/2, 2], as
+// in softmax_backward). diff_src may alias diff_dst.
 void log_softmax_backward(const DimSplit& split, float temperature, std::span<const float> y,
                           std::span<const float> diff_dst, std::span<float> diff_src) {
+  std::vector<double> e(split.size);
+  const double t = temperature;
   for_each_line(split, [&](const Line& line) {
-    CompensatedSum sum;
-    for (std::size_t k = 0; k < split.size; ++k) sum.add(diff_dst[line.at(k)]);
-    const float s = sum.value();
-    const float s_lo = sum.value_lo();
+    double sum = 0;
+    double sum_dy = 0;
+    for (std::size_t k = 0; k < split.size; ++k) {
+      e[k] = std::exp(static_cast<double>(y[line.at(k)]));
+      sum += e[k];
+      sum_dy += diff_dst[line.at(k)];
+    }
+    const double b = sum_dy / normaliser(sum);
     for (std::size_t k = 0; k < split.size; ++k) {
       const std::size_t at = line.at(k);
-      const float dy = diff_dst[at];
-      const float p = std::exp(y[at]);
-      const float m = p * s;
-      const float m_lo = product_error(p, s, m) + p * s_lo;
-      const float g = dy - m;
-      const float g_lo = sum_error(dy, -m, g) - m_lo;
-      diff_src[at] = divide_pairs(g, finite_or_zero(g_lo), temperature, 0.0f);
+      diff_src[at] = static_cast<float>((diff_dst[at] - e[k] * b) / t);
     }
   });
 }
