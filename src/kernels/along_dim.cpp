@@ -3,13 +3,15 @@
 // outer × size × inner (actlab::split_at_dim); a "line" is the `size` elements at one
 // (outer, inner) position, `inner` apart.
 //
-// Accuracy: x_k − max is carried exactly (two-sum) and divided by T with its remainder, so
-// e^((x_k − m)/T) keeps ≤ 1 ULP even where the difference is large (plain float loses
-// |x_k − m|·2^-24 relative: 8 ULP at a difference of 13); sums are compensated.
+// Accuracy: the softmax family computes each line in double and rounds each result once
+// (0.5 ULP, measured over rows of 1 to 100,000, T 0.3 to 2.5: see the section's comment);
+// glu carries its roundings as float hi + lo pairs (float_math.hpp).
 //
-// The softmax family, glu and maxout run the vector version of these loops (along_dim_simd.cpp)
-// where the SIMD target has one (FMA targets: AVX2, AVX-512); the loops here are the
-// specification and what SSE4 and scalar targets run.
+// The softmax family, glu and maxout run vector versions (along_dim_simd.cpp) where the SIMD
+// target has one (FMA targets: AVX2, AVX-512); the loops here are what SSE4 and scalar
+// targets run, and lines longer than 65,536 along a dimension other than the last. (The
+// vector accurate tier is these softmax loops' earlier float form: x − m by two-sum, hi + lo
+// pairs, compensated sums.)
 #include "kernels/along_dim.hpp"
 
 #include <cmath>
@@ -50,11 +52,13 @@ void for_each_line(const DimSplit& split, Body body) {
 // floats is exact in double unless their exponents are more than 29 apart, and then it is
 // within 2^-53 relative, which matters nowhere: y_k is a float above 0 only for
 // (x_k − m)/T > −104. e^(…) (glibc's exp, < 1 ULP of double) and the sums (plain double
-// sums, ≤ n·2^-53 relative: 4e-12 at 40,000 elements, a 1e-4 of a float ULP) leave each result
-// within 0.5 ULP + ~1e-7 of the exact one. Float steps with carried hi + lo parts
-// (compensated sums, expf's rounding uncarried) reached 2.05 ULP forward on a 30,000-element
-// row at T = 0.5 (bound 2); doubles are also simpler. They are the fallback: speed matters
-// less here than on the vector tiers.
+// sums of positive terms, ≤ n·2^-53 relative: 4e-12 at 40,000 elements, 1e-4 of a float
+// ULP) leave each result within 0.5 ULP + 1e-4 of the exact one (0.5000000 measured,
+// along_dim_simd_test's TheScalarLoopsRoundEachResultOnce). The float steps with carried
+// hi + lo parts these loops had before (expf's rounding uncarried) reached 2.05 ULP forward
+// on a 30,000-element row at T = 0.5 (bound 2) and 3.1 backward at T = 0.3 (bound 2.5).
+// Doubles are also simpler, and no slower here (glibc's exp is as fast as expf plus the
+// carried terms; docs/benchmarks.md, "Softmax family").
 
 // The maximum of sign·x over the line and the first index holding it (−inf and index 0
 // when the line holds only −inf or NaN: the result is then NaN, as in PyTorch).
