@@ -233,9 +233,13 @@ TEST(AlongDimSimd, TheScalarLoopsRoundEachResultOnce) {
         along_0.set("dim", 0);
         Max worst;
         std::uint32_t seed = 60;
-        for (const auto& [a, shape] : std::vector<std::pair<Activation, Shape>>{
-                 {act, Shape{37, 1}}, {act, Shape{37, 7}}, {act, Shape{9, 40}},
-                 {act, Shape{1, 30000}}, {along_0, Shape{30000, 3}}, {along_0, Shape{5, 11}}}) {
+        for (const auto& [a, shape] :
+             std::vector<std::pair<Activation, Shape>>{{act, Shape{37, 1}},
+                                                       {act, Shape{37, 7}},
+                                                       {act, Shape{9, 40}},
+                                                       {act, Shape{1, 30000}},
+                                                       {along_0, Shape{30000, 3}},
+                                                       {along_0, Shape{5, 11}}}) {
           for (float scale : {0.5f, 8.0f, 40.0f}) {
             const Max m = check(a, shape, seed++, scale);
             worst.forward = std::max(worst.forward, m.forward);
@@ -243,8 +247,7 @@ TEST(AlongDimSimd, TheScalarLoopsRoundEachResultOnce) {
           }
         }
         std::printf("%-12s T = %.1f scalar loops: forward %.7f ULP, backward %.7f ULP\n",
-                    std::string(act.name()).c_str(), temperature, worst.forward,
-                    worst.backward);
+                    std::string(act.name()).c_str(), temperature, worst.forward, worst.backward);
         EXPECT_LE(worst.forward, 0.5 + kSlack) << act.to_string();
         EXPECT_LE(worst.backward, 0.5 + kSlack) << act.to_string();
       }
