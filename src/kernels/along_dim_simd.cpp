@@ -5,9 +5,10 @@
 // loops (both precision tiers).
 //
 // Two tiers, chosen once per call by kernels::precision():
-// - kAccurate (the kernels before namespace fast): along_dim.cpp's scalar loops in vector
-//   form: the exact shift (x − m by two-sum, the quotient by T with its remainder), hi + lo
-//   pairs for e^(…), compensated sums and one rounding at the end.
+// - kAccurate (the kernels before namespace fast): float arithmetic with the exact shift
+//   (x − m by two-sum, the quotient by T with its remainder), hi + lo pairs for e^(…),
+//   compensated sums and one rounding at the end (the method along_dim.cpp's scalar loops
+//   used before they moved to double).
 // - kFast (namespace fast, the default): the same exact shift, one table exp rounded once,
 //   cheaper sums and roundings; see the comments there. Both hold the table's bounds.
 //
