@@ -264,6 +264,21 @@ struct FastOp<ops::Gelu> {
   static constexpr bool kForward = true;
   static constexpr bool kBackward = true;
   using G = ops::Gelu;
+  // P(t) (kFull) or its steps down to c1 (the caller adds c0 = 0.09974202).
+  template <bool kFull = true>
+  static V Horner(D d, V t) {
+    V p = hn::Set(d, 0.017891562f);
+    p = hn::MulAdd(p, t, hn::Set(d, -0.070057005f));
+    p = hn::MulAdd(p, t, hn::Set(d, 0.06910237f));
+    p = hn::MulAdd(p, t, hn::Set(d, 0.0046183267f));
+    p = hn::MulAdd(p, t, hn::Set(d, 0.033029594f));
+    p = hn::MulAdd(p, t, hn::Set(d, 0.07544532f));
+    p = hn::MulAdd(p, t, hn::Set(d, 0.07599359f));
+    p = hn::MulAdd(p, t, hn::Set(d, 0.094631456f));
+    p = hn::MulAdd(p, t, hn::Set(d, 0.09960278f));
+    if constexpr (kFull) p = hn::MulAdd(p, t, hn::Set(d, 0.09974202f));
+    return p;
+  }
   // Φ(−a) = 0.5·erfc(a/√2) = e^(−a²/2)·S(a), a = |x| (no √2 rounding: −a²/2 is an exact
   // pair by fma); w = x·Φ(−a); gelu = w for x ≤ 0 and x − w for x > 0 (w ≤ x/2 there).
   // S(a) = t·P(t), t = 1/(1 + a/4) ∈ [0.195, 1] (a clamped to 16.5: beyond, e^(−a²/2) is
@@ -279,15 +294,7 @@ struct FastOp<ops::Gelu> {
     V t = hn::ApproximateReciprocal(den);
     if constexpr (!vf::kHasScalef) t = hn::MulAdd(hn::NegMulAdd(den, t, one), t, t);
     t = hn::MulAdd(hn::NegMulAdd(den_lo, t, hn::NegMulAdd(den, t, one)), t, t);
-    V p = hn::Set(d, 0.017891562f);
-    p = hn::MulAdd(p, t, hn::Set(d, -0.070057005f));
-    p = hn::MulAdd(p, t, hn::Set(d, 0.06910237f));
-    p = hn::MulAdd(p, t, hn::Set(d, 0.0046183267f));
-    p = hn::MulAdd(p, t, hn::Set(d, 0.033029594f));
-    p = hn::MulAdd(p, t, hn::Set(d, 0.07544532f));
-    p = hn::MulAdd(p, t, hn::Set(d, 0.07599359f));
-    p = hn::MulAdd(p, t, hn::Set(d, 0.094631456f));
-    p = hn::MulAdd(p, t, hn::Set(d, 0.09960278f));
+    V p = Horner<false>(d, t);
     // the last step, c0 + t·R, with both roundings kept (c0 and t·R are positive)
     const V c0 = hn::Set(d, 0.09974202f);
     const V u = hn::Mul(p, t);
@@ -312,13 +319,17 @@ struct FastOp<ops::Gelu> {
     const V w = vf::Scale(d, e, hn::Add(m, hn::MulAdd(m, e.q, m_lo)));
     return hn::IfThenElse(hn::Lt(x, hn::Zero(d)), w, hn::Sub(x, w));
   }
-  // Φ(x) + x·φ(x) as VecOp<ops::Gelu>::Derivative, in plain float (measured with floor 1).
+  // Φ(x) + x·φ(x) = ph + x·e/√(2π), e = e^(−x²/2), ph = e·S(|x|) for x ≤ 0 and 1 − e·S
+  // for x > 0; S as in Forward without the compensations (measured with floor 1). x clamped
+  // to ±16 (f' is 1 or below the smallest denormal there), NaN restored.
   static V Derivative(D d, const G&, V x_in) {
     const V limit = hn::Set(d, 16.0f);
     const V x = hn::Min(hn::Max(x_in, hn::Neg(limit)), limit);
-    const V p = hn::Mul(hn::Abs(x), hn::Set(d, G::kInvSqrt2Hi));
-    const V ex = vf::Exp<true, false>(d, hn::Neg(hn::Mul(p, p)), hn::Zero(d));
-    const V half = hn::Mul(hn::Mul(hn::Set(d, 0.5f), Erfcx(d, p).hi), ex);
+    const V a = hn::Abs(x);
+    const V t = vf::Reciprocal(d, hn::MulAdd(hn::Set(d, 0.25f), a, hn::Set(d, 1.0f)));
+    const V s = hn::Mul(t, Horner(d, t));
+    const V ex = vf::Exp<true, false>(d, hn::Mul(a, hn::Mul(hn::Set(d, -0.5f), a)), hn::Zero(d));
+    const V half = hn::Mul(s, ex);
     const V phi = hn::IfThenElse(hn::Le(x, hn::Zero(d)), half, hn::Sub(hn::Set(d, 1.0f), half));
     const V term = hn::Mul(hn::Mul(x, hn::Set(d, G::kInvSqrt2PiHi)), ex);
     return hn::IfThenElse(hn::IsNaN(x_in), x_in, hn::Add(phi, term));
