@@ -5,6 +5,7 @@
 #include "actlab/study/report.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -34,8 +35,12 @@ bool contains(const std::string& haystack, const std::string& needle) {
 }
 
 // Beside the build's bin/ folder, so that a failing page can be looked at afterwards.
+// One folder per test process: CTest runs each test of this file as its own process, in
+// parallel, and SeedReport's SetUpTestSuite rewrites its folder (a shared one raced: a test
+// found the folder emptied by another's set-up).
 fs::path out_dir(const std::string& name) {
-  return fs::path(ACTLAB_CLI_PATH).parent_path().parent_path() / "study-report-test" / name;
+  return fs::path(ACTLAB_CLI_PATH).parent_path().parent_path() /
+         ("study-report-test-" + std::to_string(getpid())) / name;
 }
 
 // The value model of the synthetic study: conv and FC choices each add a fixed amount, the
