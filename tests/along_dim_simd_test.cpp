@@ -32,15 +32,8 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 constexpr double kSlack = 1e-6;  // the reference's own rounding, as in kernel_test
 
-bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
-
-std::vector<float> random_floats(std::size_t n, float scale, std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, scale);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
+using test::random_floats;  // support/test_support.hpp
+using test::same_bits;
 
 const ActivationId kFamily[] = {ActivationId::kSoftmax, ActivationId::kSoftmin,
                                 ActivationId::kLogSoftmax};

@@ -18,15 +18,8 @@
 namespace actlab {
 namespace {
 
-bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
-
-std::vector<float> random_floats(std::size_t n, float scale, std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, scale);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
+using test::random_floats;  // support/test_support.hpp
+using test::same_bits;
 
 // The unfused computation: z = src + bias[(i / inner) % C], then kernels::forward.
 std::vector<float> add_then_forward(const Activation& act, const std::vector<float>& bias,

@@ -54,15 +54,8 @@ std::vector<ActivationId> along_dim_ids() {
 // own rounding, so "within b ULP" is checked as ≤ b + kSlack.
 constexpr double kSlack = 1e-6;
 
-bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
-
-std::vector<float> random_floats(std::size_t n, float scale, std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, scale);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
+using test::random_floats;  // support/test_support.hpp
+using test::same_bits;
 
 // The worst error seen, where it was, and what was computed there.
 struct Worst {

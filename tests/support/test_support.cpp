@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cstring>
+#include <random>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -163,6 +165,16 @@ nlohmann::json run_oracle(const std::string& script, const nlohmann::json& reque
 
 ProcessResult run_cli(const std::string& arguments) {
   return run_command(std::string(ACTLAB_CLI_PATH) + " " + arguments);
+}
+
+bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+std::vector<float> random_floats(std::size_t n, float scale, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
 }
 
 }  // namespace actlab::test

@@ -1,6 +1,8 @@
 // Helpers shared by the tests: error in ULP, input sweeps, and running the CLI.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,11 @@ double ulp_error(float y, double reference, double floor = 0);
 std::vector<float> dense_sweep();
 // The special values alone.
 std::vector<float> special_values();
+
+// a and b have the same bits (so +0 ≠ −0 and a NaN equals the same NaN).
+bool same_bits(float a, float b);
+// n draws of N(0, scale²) from std::mt19937(seed) (the kernel tests' random inputs).
+std::vector<float> random_floats(std::size_t n, float scale, std::uint32_t seed);
 
 // A copy of `act` whose parameters are rounded to float, the values the float kernels
 // actually use, so that the reference answers the same question.
