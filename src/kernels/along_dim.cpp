@@ -211,17 +211,7 @@ void glu_backward(const DimSplit& split, std::span<const float> src,
 
 // ---------------------------------------------------------------- maxout
 
-// The first maximal element of a group of `pieces` (a NaN counts as maximal, so the first
-// NaN wins and propagates, as in torch.amax).
-std::size_t first_max(const float* x, std::size_t pieces, std::size_t stride) {
-  std::size_t best = 0;
-  for (std::size_t p = 1; p < pieces; ++p) {
-    if (std::isnan(x[best * stride])) break;
-    const float v = x[p * stride];
-    if (std::isnan(v) || v > x[best * stride]) best = p;
-  }
-  return best;
-}
+// first_max (along_dim.hpp) picks each group's element.
 
 // y_j = max(x_{jk}, …, x_{jk+k−1}) along dim.
 void maxout_forward(const DimSplit& split, std::size_t pieces, std::span<const float> src,

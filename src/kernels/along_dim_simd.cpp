@@ -35,6 +35,7 @@
 #include <hwy/highway.h>
 // clang-format on
 
+#include "kernels/along_dim.hpp"
 #include "kernels/along_dim_simd.hpp"
 
 #include <algorithm>
@@ -679,21 +680,11 @@ HWY_INLINE void FirstMax(D d, std::size_t pieces, Get get, V& m, VI& idx) {
   (void)d;
 }
 
-// The scalar loops' first maximal index of x[0], x[stride], … (along_dim.cpp first_max).
-inline std::size_t FirstMaxScalar(const float* x, std::size_t pieces, std::size_t stride) {
-  std::size_t best = 0;
-  for (std::size_t p = 1; p < pieces; ++p) {
-    if (std::isnan(x[best * stride])) break;
-    const float v = x[p * stride];
-    if (std::isnan(v) || v > x[best * stride]) best = p;
-  }
-  return best;
-}
 
 // One group at (x, y or dy/out) with stride, scalar.
 inline void GroupScalar(std::size_t pieces, std::size_t stride, const float* x, const float* dy,
                         float* out) {
-  const std::size_t best = FirstMaxScalar(x, pieces, stride);
+  const std::size_t best = detail::first_max(x, pieces, stride);
   if (dy == nullptr) {
     *out = x[best * stride];
     return;
