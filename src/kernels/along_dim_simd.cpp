@@ -321,6 +321,21 @@ void SoftmaxBackward(D d, const Lay& lay, bool negate, float temperature, const 
   }
 }
 
+// log Σ e^(x_j/T − m) as hi + lo for log_softmax (both tiers): Σ = 1 + t with t = the terms
+// below the maximum (below_sum) plus (number of entries equal to it) − 1, an exact small
+// integer; log1p(t + t_lo) ≈ log1p(t) + t_lo/(1 + t). NaN where the line is bad.
+template <class Lay, class M>
+vm::Pair<D> LogOfSum(D d, const Lay& lay, const vm::Pair<D>& below_sum, V ties, M bad) {
+  const V one = hn::Set(d, 1.0f);
+  const V extra = hn::Sub(lay.SumPlain(d, ties), one);
+  const V tt = hn::Add(below_sum.hi, extra);
+  const V tt_lo = hn::Add(vm::SumError(below_sum.hi, extra, tt), below_sum.lo);
+  const V sum = hn::Add(tt, tt_lo);
+  const V sum_lo = vm::FastSumError(tt, tt_lo, sum);
+  const V log_sum = hn::IfThenElse(bad, hn::Set(d, std::nanf("")), lay.Log1p(d, sum));
+  return {log_sum, hn::Div(sum_lo, hn::Add(one, sum))};
+}
+
 // y = (x/T − m) − log Σ e^(x_j/T − m) (detail::log_softmax_forward): the sum is 1 + t, t
 // the terms below the maximum plus (number of entries equal to it) − 1, so log1p(t) keeps
 // the maximum's y ≈ −t when t is tiny.
@@ -341,16 +356,9 @@ void LogSoftmaxForward(D d, const Lay& lay, float temperature, const float* x, f
     Accumulate(s, c, hn::IfThenElseZero(below, e.hi), hn::IfThenElseZero(below, e.lo));
     ties = hn::Add(ties, hn::IfThenElseZero(hn::Eq(sh.diff, zero), one));
   }
-  const vm::Pair<D> below_sum = lay.SumPair(d, s, c);
-  const V extra = hn::Sub(lay.SumPlain(d, ties), one);  // an exact small integer
-  const V tt = hn::Add(below_sum.hi, extra);
-  const V tt_lo = hn::Add(vm::SumError(below_sum.hi, extra, tt), below_sum.lo);
-  const V sum = hn::Add(tt, tt_lo);
-  const V sum_lo = vm::FastSumError(tt, tt_lo, sum);
-  // log1p(t + t_lo) ≈ log1p(t) + t_lo/(1 + t)
-  const V log_sum = hn::IfThenElse(mx.bad, hn::Set(d, std::nanf("")), lay.Log1p(d, sum));
-  const V log_sum_lo = hn::Div(sum_lo, hn::Add(one, sum));
-  const V minus_log_sum = hn::Neg(log_sum);
+  const vm::Pair<D> log_sum = LogOfSum(d, lay, lay.SumPair(d, s, c), ties, mx.bad);
+  const V log_sum_lo = log_sum.lo;
+  const V minus_log_sum = hn::Neg(log_sum.hi);
   for (std::size_t k = 0; k < lay.vectors(); ++k) {
     const Shift sh = Shifted(d, lay.Load(d, x, k, -kInf), mx.m, t, inv_t);
     const V yk = hn::Add(sh.hi, minus_log_sum);  // both terms ≤ 0: no cancellation

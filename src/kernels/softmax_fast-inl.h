@@ -335,16 +335,11 @@ template <bool kNormal, bool kUnitT, class Lay>
 void LogSoftmaxForwardT(D d, const Lay& lay, float temperature, const float* x, float* y,
                         const Range& range) {
   const V zero = hn::Zero(d);
-  const V one = hn::Set(d, 1.0f);
   V ties;
   const vm::Pair<D> below_sum = BelowPass<kNormal, kUnitT>(d, lay, temperature, x, range.m, ties);
-  const V extra = hn::Sub(lay.SumPlain(d, ties), one);  // an exact small integer
-  const V tt = hn::Add(below_sum.hi, extra);
-  const V tt_lo = hn::Add(vm::SumError(below_sum.hi, extra, tt), below_sum.lo);
-  const V sum = hn::Add(tt, tt_lo);
-  const V sum_lo = vm::FastSumError(tt, tt_lo, sum);
-  const V log_sum = hn::IfThenElse(range.bad, hn::Set(d, std::nanf("")), lay.Log1p(d, sum));
-  const V log_sum_lo = hn::Div(sum_lo, hn::Add(one, sum));
+  const vm::Pair<D> log_sum_pair = LogOfSum(d, lay, below_sum, ties, range.bad);
+  const V log_sum = log_sum_pair.hi;
+  const V log_sum_lo = log_sum_pair.lo;
   const V minus_m = hn::Neg(range.m);
   const V t = hn::Set(d, temperature);
   const V inv_t = hn::Set(d, 1.0f / temperature);
